@@ -1,0 +1,13 @@
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_safe
+
+
+@require_safe
+def health(request):
+    """200 while the database answers, 503 when it does not: for probes and Nginx."""
+    try:
+        connection.ensure_connection()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok"})

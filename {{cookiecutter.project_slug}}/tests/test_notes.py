@@ -1,0 +1,73 @@
+import pytest
+from rest_framework.test import APIClient
+
+from {{ cookiecutter.project_slug }}.notes.models import Note
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def note(user):
+    return Note.objects.create(owner=user, title="Groceries", body="Milk")
+
+
+@pytest.fixture
+def other_client(make_user):
+    other = APIClient()
+    other.force_authenticate(make_user("bob"))
+    return other
+
+
+def test_notes_need_a_token(client):
+    assert client.get("/api/notes/").status_code == 401
+
+
+def test_create_sets_the_owner_from_the_token(auth_client, user):
+    response = auth_client.post(
+        "/api/notes/", {"title": "Plan", "body": "Ship it", "owner": "bob"}
+    )
+    assert response.status_code == 201
+    assert response.json()["owner"] == user.username
+    assert Note.objects.get(pk=response.json()["id"]).owner == user
+
+
+def test_title_is_required(auth_client):
+    response = auth_client.post("/api/notes/", {"body": "no title"})
+    assert response.status_code == 400
+    assert "title" in response.json()
+
+
+def test_owner_can_read_update_and_delete(auth_client, note):
+    url = f"/api/notes/{note.pk}/"
+    assert auth_client.get(url).json()["title"] == "Groceries"
+    assert auth_client.patch(url, {"title": "Shopping"}).status_code == 200
+    assert auth_client.put(url, {"title": "Errands", "body": ""}).status_code == 200
+    assert auth_client.delete(url).status_code == 204
+    assert not Note.objects.filter(pk=note.pk).exists()
+
+
+def test_other_users_get_404_for_every_action(other_client, note):
+    url = f"/api/notes/{note.pk}/"
+    assert other_client.get(url).status_code == 404
+    assert other_client.patch(url, {"title": "Mine now"}).status_code == 404
+    assert other_client.delete(url).status_code == 404
+    note.refresh_from_db()
+    assert note.title == "Groceries"
+
+
+def test_list_shows_only_own_notes(other_client, note):
+    response = other_client.get("/api/notes/")
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+def test_list_is_paginated(auth_client, user, settings):
+    page_size = settings.REST_FRAMEWORK["PAGE_SIZE"]
+    Note.objects.bulk_create(
+        Note(owner=user, title=f"Note {number}") for number in range(page_size + 1)
+    )
+    first_page = auth_client.get("/api/notes/").json()
+    assert first_page["count"] == page_size + 1
+    assert len(first_page["results"]) == page_size
+    assert first_page["next"].endswith("?page=2")
+    assert len(auth_client.get("/api/notes/?page=2").json()["results"]) == 1

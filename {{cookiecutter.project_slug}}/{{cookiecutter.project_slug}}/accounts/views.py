@@ -1,0 +1,44 @@
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework_simplejwt import views as jwt_views
+
+from .serializers import UserSerializer
+
+
+class LoginView(jwt_views.TokenObtainPairView):
+    """Trade a username and password for an access and a refresh token.
+
+    A wrong password and an unknown username get the same answer.
+    """
+
+    throttle_scope = "login"
+
+
+class RefreshView(jwt_views.TokenRefreshView):
+    """Trade a refresh token for a new pair; the old refresh token is blacklisted."""
+
+    throttle_scope = "token"
+
+
+class VerifyView(jwt_views.TokenVerifyView):
+    throttle_scope = "token"
+
+
+class LogoutView(jwt_views.TokenBlacklistView):
+    """Blacklist a refresh token. Its access tokens still work until they expire."""
+
+    throttle_scope = "token"
+
+    def post(self, request, *args, **kwargs):
+        super().post(request, *args, **kwargs)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(generics.RetrieveUpdateAPIView):
+    """The signed-in user; only the email address can be changed."""
+
+    serializer_class = UserSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return self.request.user
