@@ -1,12 +1,12 @@
 """The test suite: fast password hashing, fixed keys, no collectstatic needed."""
 
-from .base import *  # noqa: F403
-from .base import SIMPLE_JWT
 {% if cookiecutter.jwt_algorithm == "RS256" %}
-
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 {% endif %}
+from .base import *  # noqa: F403
+from .base import SIMPLE_JWT
 
 SECRET_KEY = "test-only-secret-key"
 

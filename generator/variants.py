@@ -1,0 +1,54 @@
+"""The supported matrix, read from variants.yaml: the one source tests, CI and
+the CLI share."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from generator import TEMPLATE_DIR
+
+VARIANTS_FILE = Path(__file__).with_name("variants.yaml")
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    description: str
+    answers: dict
+
+    @property
+    def slug(self):
+        return self.answers["project_slug"]
+
+    @property
+    def test_id(self):
+        """Reads like the answers that set this variant apart, e.g.
+        `default-database:sqlite-jwt:HS256`."""
+        return (
+            f"{self.name}-database:{self.answers['database']}"
+            f"-jwt:{self.answers['jwt_algorithm']}"
+        )
+
+
+def template_prompts():
+    """The keys a user is asked for, in cookiecutter.json's order."""
+    context = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+    return [key for key in context if not key.startswith("_")]
+
+
+def load_variants(path=VARIANTS_FILE):
+    data = yaml.safe_load(Path(path).read_text())
+    return {
+        name: Variant(name, entry["description"], entry["answers"])
+        for name, entry in data.items()
+    }
+
+
+def get_variant(name):
+    variants = load_variants()
+    if name not in variants:
+        known = ", ".join(variants)
+        raise KeyError(f"unknown variant {name!r}; known variants: {known}")
+    return variants[name]
