@@ -1,5 +1,6 @@
 """The prodstack command line."""
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -92,3 +93,55 @@ def bake_command(name, output_dir):
     click.echo(
         f"baked {variant.name} into {path} in {time.perf_counter() - started:.2f}s"
     )
+
+
+@main.command("demo")
+@click.option(
+    "--dir",
+    "demo_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Folder for the demo project; its previous contents are replaced.",
+)
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+def demo_command(demo_dir, port):
+    """Bake the default variant, install and migrate it, and serve it until Ctrl-C.
+
+    \b
+    Example:
+      prodstack demo --dir demo --port 8000
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    variant = get_variant("default")
+    project = demo_dir / variant.slug
+    shutil.rmtree(project, ignore_errors=True)
+    path = bake(variant, demo_dir).resolve()
+    uv = Path(sys.executable).with_name("uv")
+    python = path / ".venv" / "bin" / "python"
+    steps = [
+        ("venv", [uv, "venv", "--quiet", "--python", sys.executable, path / ".venv"]),
+        (
+            "install",
+            [uv, "pip", "install", "--quiet", "--python", python, "-e", f"{path}[dev]"],
+        ),
+        ("migrate", [python, "manage.py", "migrate", "--verbosity", "0"]),
+    ]
+    for label, command in steps:
+        started = time.perf_counter()
+        subprocess.run([str(part) for part in command], cwd=path, check=True)
+        click.echo(f"{label}: {time.perf_counter() - started:.1f}s")
+    base = f"http://127.0.0.1:{port}"
+    click.echo(f"\n{variant.name} is baked at {path} and answers at:")
+    for url_path in ("/api/health/", "/api/docs/", "/admin/"):
+        click.echo(f"  {base}{url_path}")
+    click.echo("Ctrl-C stops it.")
+    with contextlib.suppress(KeyboardInterrupt):
+        subprocess.run(
+            [str(python), "manage.py", "runserver", f"127.0.0.1:{port}"],
+            cwd=path,
+            check=False,
+        )

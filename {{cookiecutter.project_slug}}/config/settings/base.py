@@ -125,7 +125,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "login": "10/minute",
+{% if cookiecutter.allow_registration %}
         "register": "5/hour",
+{% endif %}
         "token": "60/minute",
     },
 {% if cookiecutter.api_docs %}

@@ -1,0 +1,55 @@
+"""What the template's tests share: paths, the variant matrix, small runners."""
+
+import importlib.util
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from generator.variants import Variant, load_variants
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+VARIANTS = load_variants()
+VARIANT_PARAMS = [pytest.param(v, id=v.test_id) for v in VARIANTS.values()]
+
+# Seconds per (step, variant), printed at the end of the run.
+TIMINGS = {}
+
+
+@dataclass(frozen=True)
+class Baked:
+    variant: Variant
+    path: Path
+
+    @property
+    def answers(self):
+        return self.variant.answers
+
+    def text_files(self):
+        for path in sorted(self.path.rglob("*")):
+            if path.is_file() and path.suffix != ".pem":
+                yield path, path.read_text()
+
+
+def load_hook(name):
+    """Import a hook file as it stands in the template, unrendered."""
+    spec = importlib.util.spec_from_file_location(
+        name, TEMPLATE / "hooks" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(command, **kwargs):
+    """Run a command, capturing its output as text; never raise on failure."""
+    return subprocess.run(
+        [str(part) for part in command],
+        capture_output=True,
+        text=True,
+        check=False,
+        **kwargs,
+    )

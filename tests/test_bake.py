@@ -1,0 +1,185 @@
+"""Every variant bakes into a clean, complete project with its own secrets."""
+
+import json
+import re
+import shutil
+import stat
+import tomllib
+
+import pytest
+
+from .helpers import BIN, TEMPLATE, VARIANTS, run
+
+# What each option adds: files that exist exactly when it is on, and words that
+# appear in no file when it is off. Written out here, apart from the hook's
+# PRUNE table, so that a path missing from either shows up.
+OPTION_FILES = {
+    "example_api": ["{slug}/notes/views.py", "tests/test_notes.py"],
+    "allow_registration": [
+        "{slug}/accounts/registration.py",
+        "tests/test_registration.py",
+    ],
+    "api_docs": ["tests/test_api_docs.py"],
+}
+OPTION_WORDS = {
+    "example_api": ["notes", "Note"],
+    "allow_registration": ["RegisterView", "/register/", '"register"'],
+    "api_docs": ["spectacular", "/api/docs/"],
+}
+CHOICE_WORDS = {
+    ("database", "sqlite"): ["sqlite"],
+    ("database", "postgresql"): ["psycopg", "postgres"],
+    ("jwt_algorithm", "HS256"): ["JWT_SIGNING_KEY"],
+    ("jwt_algorithm", "RS256"): [
+        "VERIFYING_KEY",
+        "JWT_PRIVATE_KEY_FILE",
+        "cryptography",
+    ],
+}
+
+
+def test_no_template_text_is_left(baked):
+    for path, text in baked.text_files():
+        relative = path.relative_to(baked.path)
+        for leftover in ("{{", "{%", "cookiecutter"):
+            assert leftover not in text.lower(), f"{relative} holds {leftover!r}"
+        assert "{{" not in str(relative) and "{%" not in str(relative)
+
+
+def test_no_stray_blank_lines(baked):
+    # Python files are held to ruff format below; this covers the rest.
+    for path, text in baked.text_files():
+        relative = path.relative_to(baked.path)
+        if not text:
+            continue  # package markers
+        if path.suffix != ".py":
+            assert "\n\n\n" not in text, f"{relative}: double blank line"
+        assert text.endswith("\n") and not text.endswith("\n\n"), f"{relative}: end"
+        assert not re.search(r"[ \t]+\n", text), f"{relative}: trailing white space"
+
+
+def test_files_follow_the_options(baked):
+    answers, slug = baked.answers, baked.variant.slug
+    for option, paths in OPTION_FILES.items():
+        for path in paths:
+            assert (baked.path / path.format(slug=slug)).exists() is answers[option], (
+                path
+            )
+    texts = "\n".join(text for _, text in baked.text_files())
+    for option, words in OPTION_WORDS.items():
+        if not answers[option]:
+            for word in words:
+                assert word not in texts, f"{option} is off but {word!r} is mentioned"
+
+
+def test_choices_leave_no_trace_of_the_other_value(baked):
+    texts = "\n".join(text for _, text in baked.text_files())
+    for (choice, value), words in CHOICE_WORDS.items():
+        if baked.answers[choice] != value:
+            for word in words:
+                assert word not in texts, (
+                    f"{choice}={baked.answers[choice]} mentions {word!r}"
+                )
+
+
+def test_ruff_check_and_format_are_clean(baked):
+    for command in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
+        result = run([BIN / "ruff", *command, "."], cwd=baked.path)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pyproject_parses_and_pins_every_dependency(baked):
+    project = tomllib.loads((baked.path / "pyproject.toml").read_text())["project"]
+    dependencies = project["dependencies"] + project["optional-dependencies"]["dev"]
+    assert dependencies
+    for requirement in dependencies:
+        assert "==" in requirement, f"{requirement} is not pinned"
+    assert project["name"] == baked.variant.slug
+
+
+def test_env_file_is_private_and_complete(baked):
+    env_file = baked.path / ".env"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    env = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+    assert len(env["DJANGO_SECRET_KEY"]) >= 50
+    if baked.answers["jwt_algorithm"] == "HS256":
+        assert env["JWT_SIGNING_KEY"] != env["DJANGO_SECRET_KEY"]
+    else:
+        for key in ("JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE"):
+            key_file = baked.path / env[key]
+            assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        check = run(
+            [
+                "openssl",
+                "rsa",
+                "-check",
+                "-noout",
+                "-in",
+                baked.path / env["JWT_PRIVATE_KEY_FILE"],
+            ]
+        )
+        assert check.returncode == 0, check.stderr
+    if baked.answers["database"] == "postgresql":
+        assert env["DATABASE_URL"].startswith("postgres://")
+
+
+def test_git_never_tracks_secrets(baked, tmp_path):
+    checkout = tmp_path / "checkout"
+    shutil.copytree(baked.path, checkout)
+    assert run(["git", "init", "-q"], cwd=checkout).returncode == 0
+    assert run(["git", "add", "-A"], cwd=checkout).returncode == 0
+    tracked = run(["git", "ls-files"], cwd=checkout).stdout.splitlines()
+    assert ".env.example" in tracked
+    assert "pyproject.toml" in tracked
+    for name in tracked:
+        assert (
+            name != ".env"
+            and not name.startswith("keys/")
+            and not name.endswith(".pem")
+        )
+
+
+@pytest.mark.parametrize(
+    "variant", [VARIANTS["default"], VARIANTS["minimal"]], ids=["HS256", "RS256"]
+)
+def test_two_bakes_never_share_a_secret(cookies, variant):
+    first = cookies.bake(template=str(TEMPLATE), extra_context=variant.answers)
+    second = cookies.bake(template=str(TEMPLATE), extra_context=variant.answers)
+    assert first.exit_code == second.exit_code == 0
+    secret_files = [".env"] + (
+        ["keys/jwt_private.pem"] if variant.answers["jwt_algorithm"] == "RS256" else []
+    )
+    for name in secret_files:
+        one = (first.project_path / name).read_text()
+        other = (second.project_path / name).read_text()
+        assert one != other, name
+    first_env = (first.project_path / ".env").read_text().splitlines()
+    second_env = (second.project_path / ".env").read_text().splitlines()
+    for line in first_env:
+        if "KEY=" in line and not line.endswith(".pem"):
+            assert line not in second_env
+
+
+def test_variants_cover_every_value_of_every_choice():
+    context = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    for key, default in context.items():
+        if key.startswith("_"):
+            continue
+        used = {variant.answers[key] for variant in VARIANTS.values()}
+        if isinstance(default, list):
+            assert used == set(default), key
+        elif isinstance(default, bool):
+            assert used == {True, False}, key
+    for variant in VARIANTS.values():
+        assert set(variant.answers) == {k for k in context if not k.startswith("_")}, (
+            variant.name
+        )
+
+
+def test_default_answers_are_a_variant(cookies):
+    default = cookies.bake(template=str(TEMPLATE))
+    assert default.exit_code == 0, default.exception
+    replay = default.context
+    answers = VARIANTS["default"].answers
+    for key, value in answers.items():
+        assert str(replay[key]) == str(value), key

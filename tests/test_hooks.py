@@ -1,0 +1,180 @@
+"""The hooks' functions, imported from the template as they stand, and bad
+answers end to end through cookiecutter's own CLI."""
+
+import os
+import stat
+import subprocess
+
+import pytest
+
+from .helpers import BIN, TEMPLATE, VARIANTS, load_hook, run
+
+pre_gen = load_hook("pre_gen_project")
+post_gen = load_hook("post_gen_project")
+
+GOOD = VARIANTS["default"].answers
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("project_slug", "My-API", "not a lowercase Python identifier"),
+        ("project_slug", "2fast", "not a lowercase Python identifier"),
+        ("project_slug", "class", "Python keyword"),
+        ("project_slug", "match", "Python keyword"),
+        ("project_slug", "django", "would shadow"),
+        ("project_slug", "rest_framework", "would shadow"),
+        ("project_slug", "config", "would shadow"),
+        ("project_slug", "test", "would shadow"),
+        ("project_slug", "site", "would shadow"),
+        ("project_slug", "json", "would shadow"),
+        ("domain_name", "https://api.example.com", "not a lowercase host name"),
+        ("domain_name", "localhost", "not a lowercase host name"),
+        ("domain_name", "api..example.com", "not a lowercase host name"),
+        ("domain_name", "-api.example.com", "not a lowercase host name"),
+        ("domain_name", "api.example.com:8443", "not a lowercase host name"),
+        ("author_email", "jane.example.com", "not an email address"),
+        ("author_email", "jane@example", "not an email address"),
+        ("deploy_root", "srv/my_api", "not an absolute path"),
+        ("deploy_root", "/", "not an absolute path"),
+        ("deploy_root", "/srv/my api", "not an absolute path"),
+        ("time_zone", "Mars Standard", "not an IANA time zone"),
+        ("http_port", "0", "not a port"),
+        ("https_port", "http", "not a port"),
+        ("https_port", 80, "equals http_port"),
+        ("project_name", "", "is empty"),
+        ("project_name", 'The "Best" API', "double quote"),
+        ("description", "line one\nline two", "line break"),
+    ],
+)
+def test_each_bad_answer_is_named_with_its_value_and_a_fix(field, value, message):
+    problems = pre_gen.find_problems({**GOOD, field: value})
+    assert len(problems) == 1
+    assert problems[0].startswith(field) or field in problems[0]
+    assert message in problems[0]
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS)
+def test_every_variant_passes_validation(variant):
+    assert pre_gen.find_problems(variant.answers) == []
+
+
+def test_all_problems_are_reported_at_once():
+    bad = {**GOOD, "project_slug": "json", "author_email": "x", "deploy_root": "srv"}
+    problems = pre_gen.find_problems(bad)
+    assert [p.split()[0] for p in problems] == [
+        "project_slug",
+        "author_email",
+        "deploy_root",
+    ]
+
+
+@pytest.mark.parametrize(
+    "bad_answers",
+    [
+        {"project_slug": "2fast"},
+        {"project_slug": "lambda"},
+        {"project_slug": "django"},
+        {"domain_name": "not a domain"},
+        {"author_email": "nobody"},
+        {"deploy_root": "relative/path"},
+        {"project_slug": "json", "author_email": "x", "deploy_root": "srv"},
+    ],
+    ids=lambda answers: ",".join(answers),
+)
+def test_cookiecutter_cli_refuses_bad_answers_and_leaves_nothing(tmp_path, bad_answers):
+    output = tmp_path / "out"
+    output.mkdir()
+    result = run(
+        [
+            BIN / "cookiecutter",
+            "--no-input",
+            "--output-dir",
+            output,
+            TEMPLATE,
+            *(f"{key}={value}" for key, value in bad_answers.items()),
+        ]
+    )
+    assert result.returncode == 1
+    for field, value in bad_answers.items():
+        assert f"{field} {value!r}" in result.stderr
+    assert list(output.iterdir()) == []
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS)
+def test_prune_table_removes_only_what_disabled_options_leave(variant):
+    pruned = post_gen.paths_to_prune(variant.answers)
+    slug = variant.slug
+    answers = variant.answers
+    assert (f"{slug}/notes" in pruned) is not answers["example_api"]
+    assert (f"{slug}/accounts/registration.py" in pruned) is not answers[
+        "allow_registration"
+    ]
+    assert ("tests/test_api_docs.py" in pruned) is not answers["api_docs"]
+    assert ("tests/test_rs256.py" in pruned) is (answers["jwt_algorithm"] != "RS256")
+
+
+def test_every_pruned_path_exists_in_the_template():
+    project = TEMPLATE / "{{cookiecutter.project_slug}}"
+    for paths in post_gen.PRUNE.values():
+        for path in paths:
+            assert (
+                project / path.format(slug="{{cookiecutter.project_slug}}")
+            ).exists(), path
+
+
+def test_private_files_are_0600_whatever_the_umask(tmp_path):
+    old_umask = os.umask(0)
+    try:
+        post_gen.write_private(tmp_path / "keys" / "secret.pem", "x")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE((tmp_path / "keys" / "secret.pem").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
+
+
+def test_env_files_never_share_a_secret():
+    first, second = post_gen.env_file_text(GOOD), post_gen.env_file_text(GOOD)
+    secrets_of = {
+        line.split("=", 1)[0]: line.split("=", 1)[1]
+        for line in first.splitlines()
+        if "KEY" in line
+    }
+    assert set(secrets_of) == {"DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"}
+    assert len(secrets_of["DJANGO_SECRET_KEY"]) >= 50
+    assert len(secrets_of["JWT_SIGNING_KEY"]) >= 43  # 32 bytes in base64
+    assert secrets_of["DJANGO_SECRET_KEY"] != secrets_of["JWT_SIGNING_KEY"]
+    for value in secrets_of.values():
+        assert value not in second
+
+
+def test_rsa_key_pair_is_valid_and_matches(tmp_path):
+    private_pem, public_pem = post_gen.rsa_key_pair()
+    (tmp_path / "private.pem").write_text(private_pem)
+    check = run(["openssl", "rsa", "-in", tmp_path / "private.pem", "-check", "-noout"])
+    assert check.returncode == 0, check.stderr
+    assert "RSA key ok" in check.stdout
+    derived = run(["openssl", "pkey", "-in", tmp_path / "private.pem", "-pubout"])
+    assert derived.stdout == public_pem
+    bits = run(["openssl", "rsa", "-in", tmp_path / "private.pem", "-noout", "-text"])
+    assert "Private-Key: (2048 bit" in bits.stdout
+
+
+def test_baking_needs_no_network(tmp_path):
+    # A new network namespace has no interfaces but a down loopback.
+    result = subprocess.run(
+        [
+            "unshare",
+            "--net",
+            BIN / "cookiecutter",
+            "--no-input",
+            "-o",
+            tmp_path,
+            TEMPLATE,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / GOOD["project_slug"] / ".env").exists()
