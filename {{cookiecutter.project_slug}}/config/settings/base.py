@@ -174,4 +174,6 @@ LOGGING = {
         "handlers": ["console"],
         "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
     },
+    # Replaces Django's own console handler, which would print every line twice.
+    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
 }
