@@ -145,3 +145,33 @@ def demo_command(demo_dir, port):
             cwd=path,
             check=False,
         )
+
+
+@main.command("verify")
+@click.argument(
+    "project", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="After the checks, keep Gunicorn and Nginx running until Ctrl-C.",
+)
+def verify_command(project, serve):
+    """Prove a generated PROJECT end to end behind real Nginx and Gunicorn.
+
+    Needs root (Nginx workers run as www-data, the socket lives in /run),
+    nginx, openssl, systemd-analyze and systemd-socket-activate; PostgreSQL
+    variants also need PostgreSQL 15 server binaries.
+
+    \b
+    Example:
+      prodstack bake default -o /tmp/projects
+      prodstack verify /tmp/projects/my_api
+    """
+    from generator.verify import Verifier
+
+    verifier = Verifier(project, serve=serve, out=click.echo)
+    if not verifier.verify():
+        raise SystemExit(1)
+    if serve:
+        verifier.serve_until_interrupted()

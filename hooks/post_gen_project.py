@@ -60,6 +60,23 @@ def write_private(path, text):
     path.chmod(0o600)
 
 
+def answers_record(answers):
+    """The answers as cruft keeps them, without this machine's paths."""
+    context = {
+        key: value
+        for key, value in answers.items()
+        if key not in ("_output_dir", "_repo_dir")
+    }
+    record = {
+        "template": answers["_template"],
+        "commit": None,
+        "checkout": answers.get("_checkout"),
+        "context": {"cookiecutter": context},
+        "directory": None,
+    }
+    return json.dumps(record, indent=2) + "\n"
+
+
 def env_file_text(answers):
     # token_urlsafe keeps to [A-Za-z0-9_-]: safe in .env, systemd and make.
     lines = [
@@ -167,6 +184,7 @@ def main():
     answers = json.loads(ANSWERS_JSON)
     project = Path.cwd()
     prune(project, paths_to_prune(answers))
+    (project / ".cruft.json").write_text(answers_record(answers))
     write_private(project / ".env", env_file_text(answers))
     if answers["jwt_algorithm"] == "RS256":
         private_pem, public_pem = rsa_key_pair()

@@ -7,7 +7,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 def read_env_file(path):
-    """Copy KEY=VALUE lines into os.environ; variables already set win."""
+    """Copy KEY=VALUE lines into os.environ; variables already set win.
+
+    No path, or a path to no file, reads nothing.
+    """
     if not path or not Path(path).is_file():
         return
     for line in Path(path).read_text().splitlines():

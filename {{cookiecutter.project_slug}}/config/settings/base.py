@@ -10,9 +10,9 @@ from config.env import env_int, env_list, read_env_file
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
-# Development reads .env; variables already set (systemd, CI, a shell) win.
-# DJANGO_ENV_FILE names another file, or none when empty.
-read_env_file(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env"))
+# manage.py points DJANGO_ENV_FILE at .env for development; Gunicorn gets its
+# variables from systemd alone. Variables already set always win.
+read_env_file(os.environ.get("DJANGO_ENV_FILE"))
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-development-only")
 DEBUG = False

@@ -1,0 +1,87 @@
+"""Small HTTP clients for loopback checks: HTTPS to 127.0.0.1 that presents the
+site's domain (SNI, Host, certificate check), and HTTP over a unix socket."""
+
+import http.client
+import json
+import socket
+import ssl
+from dataclasses import dataclass
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header_values(self, name):
+        return self.headers.get_all(name) or []
+
+
+class _LoopbackHTTPS(http.client.HTTPSConnection):
+    def connect(self):
+        raw = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+
+
+class _LoopbackHTTP(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+
+
+class _UnixHTTP(http.client.HTTPConnection):
+    def __init__(self, socket_path, timeout):
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = socket_path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.socket_path)
+
+
+class Client:
+    """One new connection per request, so each request stands alone."""
+
+    def __init__(self, make_connection, host):
+        self.make_connection = make_connection
+        self.host = host
+
+    def request(self, method, path, body=None, headers=None, token=None):
+        headers = {"Host": self.host, **(headers or {})}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if body is not None and not isinstance(body, bytes):
+            body = json.dumps(body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        connection = self.make_connection()
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            return Response(response.status, response.headers, response.read())
+        finally:
+            connection.close()
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, body=None, **kwargs):
+        return self.request("POST", path, body=body, **kwargs)
+
+
+def https_client(domain, port, ca_file, timeout=10):
+    context = ssl.create_default_context(cafile=str(ca_file))
+    return Client(
+        lambda: _LoopbackHTTPS(domain, port, context=context, timeout=timeout), domain
+    )
+
+
+def http_client(host, port, timeout=10):
+    return Client(lambda: _LoopbackHTTP(host, port, timeout=timeout), host)
+
+
+def unix_client(socket_path, host, timeout=10):
+    return Client(lambda: _UnixHTTP(str(socket_path), timeout), host)
