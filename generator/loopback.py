@@ -43,6 +43,13 @@ class _UnixHTTP(http.client.HTTPConnection):
         self.sock.connect(self.socket_path)
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class Client:
     """One new connection per request, so each request stands alone."""
 

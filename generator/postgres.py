@@ -6,19 +6,14 @@ PostgreSQL refuses to run as root, so as root the cluster belongs to the
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from generator.loopback import free_port
+
 START_TIMEOUT = 30
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _run(*command):

@@ -457,7 +457,8 @@ class Verifier:
             log,
         )
         self.gunicorn_pid = process.pid
-        return f"pid {process.pid}, {len(self.worker_pids())} workers on {self.socket_path}"
+        workers = len(self.worker_pids())
+        return f"pid {process.pid}, {workers} workers on {self.socket_path}"
 
     def worker_pids(self):
         children = Path(f"/proc/{self.gunicorn_pid}/task/{self.gunicorn_pid}/children")
@@ -543,7 +544,7 @@ class Verifier:
             after.status == 401,
             f"a blacklisted refresh token was accepted ({after.status})",
         )
-        return "register/login, me, refresh+rotate, reuse refused, logout, blacklisted refused"
+        return "sign-in, me, rotation, reuse refused, logout, blacklisted refused"
 
     def step_edges(self):
         """Redirect, ACME path, unknown hosts, and the response headers."""
@@ -596,7 +597,7 @@ class Verifier:
             response.headers["Server"] == "nginx",
             f"Server header: {response.headers['Server']}",
         )
-        return "301 to HTTPS, ACME served, unknown host dropped, one copy of each security header"
+        return "301 to HTTPS, ACME served, unknown hosts dropped, one of each header"
 
     def step_static(self):
         path = f"/static/{self.static_file}"
@@ -685,11 +686,12 @@ class Verifier:
         finally:
             stop.set()
             worker.join()
+        total = sum(counts.values())
         check(
-            not failures,
-            f"{len(failures)} of {sum(counts.values())} requests failed during reload: {failures[:5]}",
+            not failures, f"{len(failures)} of {total} failed in reload: {failures[:5]}"
         )
-        return f"{counts['ok']} requests, 0 failed; workers {sorted(old_workers)} -> {sorted(self.worker_pids())}"
+        self.details["reload"] = counts
+        return f"{total} requests, 0 failed; all {len(old_workers)} workers replaced"
 
     def step_shutdown(self):
         self.stop("nginx", signal.SIGQUIT)

@@ -1,28 +1,41 @@
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
-from generator.postgres import postgres_cluster
+from generator.loopback import free_port
 
 from .helpers import TEMPLATE, TIMINGS, VARIANT_PARAMS, VARIANTS, Baked
 
 
+@pytest.fixture(scope="session")
+def deploy_base():
+    """A parent for each bake's deploy_root that Nginx's workers can traverse
+    (pytest's own temp folders are private to root)."""
+    base = Path(tempfile.mkdtemp(prefix="prodstack-srv-"))
+    base.chmod(0o755)
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.fixture(scope="session", params=VARIANT_PARAMS)
-def baked(request, cookies_session):
-    """Each variant baked once per session; slow checks share the bake."""
+def baked(request, cookies_session, deploy_base):
+    """Each variant baked once per session, with a temporary deploy_root and
+    free high ports so verify can run its deploy files as rendered."""
     variant = request.param
+    answers = {
+        **variant.answers,
+        "deploy_root": str(deploy_base / variant.name),
+        "http_port": free_port(),
+        "https_port": free_port(),
+    }
     started = time.perf_counter()
-    result = cookies_session.bake(template=str(TEMPLATE), extra_context=variant.answers)
+    result = cookies_session.bake(template=str(TEMPLATE), extra_context=answers)
     TIMINGS[("bake", variant.name)] = time.perf_counter() - started
     assert result.exit_code == 0, result.exception
-    return Baked(variant, result.project_path)
-
-
-@pytest.fixture(scope="session")
-def database_url():
-    """A real PostgreSQL 15 server for the session, started on first use."""
-    with postgres_cluster() as url:
-        yield url
+    return Baked(variant, result.project_path, answers)
 
 
 def pytest_terminal_summary(terminalreporter):

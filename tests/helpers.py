@@ -23,10 +23,7 @@ TIMINGS = {}
 class Baked:
     variant: Variant
     path: Path
-
-    @property
-    def answers(self):
-        return self.variant.answers
+    answers: dict  # the variant's, with this bake's deploy_root and ports
 
     def text_files(self):
         for path in sorted(self.path.rglob("*")):
