@@ -15,13 +15,19 @@ $(BIN)/prodstack: pyproject.toml
 
 install: $(BIN)/prodstack
 
-# Tools the tests run for real: a PostgreSQL 15 server, openssl, unshare.
+# What verify and the tests run for real. As root on Debian, what is missing
+# is installed: Nginx (nginx-light) and PostgreSQL 15's server binaries.
+export PATH := $(PATH):/usr/lib/postgresql/15/bin
+SYSTEM_TOOLS := nginx initdb pg_ctl openssl unshare runuser systemd-analyze systemd-socket-activate
+
 system-deps:
-	@for tool in initdb pg_ctl openssl unshare; do \
-		command -v $$tool >/dev/null || { echo "missing $$tool: install PostgreSQL 15 server binaries, openssl and util-linux" >&2; exit 1; }; \
+	@command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+	@command -v initdb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; }
+	@for tool in $(SYSTEM_TOOLS); do \
+		command -v $$tool >/dev/null || { echo "missing $$tool: run make as root on Debian 12, or install it" >&2; exit 1; }; \
 	done
 
-demo: install
+demo: install system-deps
 	$(BIN)/prodstack demo --dir demo
 
 test: install system-deps

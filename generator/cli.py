@@ -1,6 +1,5 @@
 """The prodstack command line."""
 
-import contextlib
 import json
 import time
 from pathlib import Path
@@ -8,7 +7,7 @@ from pathlib import Path
 import click
 
 from generator import TEMPLATE_DIR
-from generator.variants import get_variant, load_variants
+from generator.variants import Variant, get_variant, load_variants
 
 
 def bake(variant, output_dir, template=TEMPLATE_DIR):
@@ -102,49 +101,46 @@ def bake_command(name, output_dir):
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo"),
     show_default=True,
-    help="Folder for the demo project; its previous contents are replaced.",
+    help="Folder for the demo project; a previous demo there is replaced.",
 )
-@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
-def demo_command(demo_dir, port):
-    """Bake the default variant, install and migrate it, and serve it until Ctrl-C.
+def demo_command(demo_dir):
+    """Bake the default variant, verify it, and serve it through Nginx until Ctrl-C.
+
+    The bake keeps the default answers but for deploy_root (a temporary folder)
+    and the ports (free high ones), so nothing lands in /srv or on port 443.
 
     \b
     Example:
-      prodstack demo --dir demo --port 8000
+      prodstack demo --dir demo
     """
     import shutil
-    import subprocess
-    import sys
+    import tempfile
+
+    from generator.loopback import free_port
+    from generator.verify import Verifier
 
     variant = get_variant("default")
-    project = demo_dir / variant.slug
-    shutil.rmtree(project, ignore_errors=True)
-    path = bake(variant, demo_dir).resolve()
-    uv = Path(sys.executable).with_name("uv")
-    python = path / ".venv" / "bin" / "python"
-    steps = [
-        ("venv", [uv, "venv", "--quiet", "--python", sys.executable, path / ".venv"]),
-        (
-            "install",
-            [uv, "pip", "install", "--quiet", "--python", python, "-e", f"{path}[dev]"],
-        ),
-        ("migrate", [python, "manage.py", "migrate", "--verbosity", "0"]),
-    ]
-    for label, command in steps:
+    shutil.rmtree(demo_dir / variant.slug, ignore_errors=True)
+    deploy_root = Path(tempfile.mkdtemp(prefix="prodstack-demo-"))
+    deploy_root.chmod(0o755)  # Nginx's workers read static files below it
+    answers = {
+        **variant.answers,
+        "deploy_root": str(deploy_root),
+        "http_port": free_port(),
+        "https_port": free_port(),
+    }
+    try:
         started = time.perf_counter()
-        subprocess.run([str(part) for part in command], cwd=path, check=True)
-        click.echo(f"{label}: {time.perf_counter() - started:.1f}s")
-    base = f"http://127.0.0.1:{port}"
-    click.echo(f"\n{variant.name} is baked at {path} and answers at:")
-    for url_path in ("/api/health/", "/api/docs/", "/admin/"):
-        click.echo(f"  {base}{url_path}")
-    click.echo("Ctrl-C stops it.")
-    with contextlib.suppress(KeyboardInterrupt):
-        subprocess.run(
-            [str(python), "manage.py", "runserver", f"127.0.0.1:{port}"],
-            cwd=path,
-            check=False,
-        )
+        project = bake(Variant(variant.name, variant.description, answers), demo_dir)
+        elapsed = time.perf_counter() - started
+        click.echo(f"baked {variant.name} into {project} in {elapsed:.2f}s")
+        verifier = Verifier(project, serve=True, out=click.echo)
+        if not verifier.verify():
+            verifier.cleanup()
+            raise SystemExit(1)
+        verifier.serve_until_interrupted()
+    finally:
+        shutil.rmtree(deploy_root, ignore_errors=True)
 
 
 @main.command("verify")

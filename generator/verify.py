@@ -96,6 +96,10 @@ def inherited_env():
     }
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def tail(path, lines=30):
     try:
         return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
@@ -730,6 +734,8 @@ class Verifier:
 
     def verify(self):
         """Run every step; True when all pass. Always cleans up after itself."""
+        # SIGTERM (a CI timeout, say) cleans up like Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
         self.exit_stack = ExitStack()
         self.timings = {}
         self.env = inherited_env()
