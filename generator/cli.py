@@ -1,26 +1,70 @@
 """The prodstack command line."""
 
 import json
+import logging
+import shutil
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from generator import TEMPLATE_DIR
-from generator.variants import Variant, get_variant, load_variants
+from generator.answers import (
+    AnswersError,
+    check_answers,
+    derived_keys,
+    read_answers_file,
+    template_context,
+)
+from generator.variants import get_variant, load_variants
 
 
-def bake(variant, output_dir, template=TEMPLATE_DIR):
-    """Bake one variant without prompts; return the project's path."""
+def bake(answers, output_dir, template=TEMPLATE_DIR, no_input=True):
+    """Bake the template with these answers; return the project's path."""
     from cookiecutter.main import cookiecutter
 
-    path = cookiecutter(
-        str(template),
-        no_input=True,
-        extra_context=variant.answers,
-        output_dir=str(output_dir),
+    started = time.perf_counter()
+    click.echo(f"baking {template} into {output_dir} ...")
+    path = Path(
+        cookiecutter(
+            str(template),
+            no_input=no_input,
+            extra_context=answers,
+            output_dir=str(output_dir),
+        )
     )
-    return Path(path)
+    click.echo(f"baked {path} in {time.perf_counter() - started:.2f}s")
+    return path
+
+
+@contextmanager
+def verifiable_bake(variant, output_dir):
+    """Bake a variant with a throwaway deploy_root and free high ports, so
+    verify can run its deploy files as rendered without touching /srv or
+    ports 80 and 443. The deploy_root is removed afterwards."""
+    from generator.loopback import free_port
+
+    deploy_root = Path(tempfile.mkdtemp(prefix=f"prodstack-{variant.name}-srv-"))
+    deploy_root.chmod(0o755)  # Nginx's workers read static files below it
+    answers = {
+        **variant.answers,
+        "deploy_root": str(deploy_root),
+        "http_port": free_port(),
+        "https_port": free_port(),
+    }
+    try:
+        yield bake(answers, output_dir)
+    finally:
+        shutil.rmtree(deploy_root, ignore_errors=True)
+
+
+def variant_or_fail(name):
+    try:
+        return get_variant(name)
+    except KeyError as error:
+        raise click.ClickException(error.args[0]) from None
 
 
 @click.group()
@@ -50,18 +94,16 @@ def variants_command(as_json):
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("variant", "database", "jwt", "docs", "sign-up", "example", "about")
+    table = Table("variant", "database", "jwt", "docs", "sign-up", "example", "ci")
     for v in variants:
-        a = v.answers
+        answers = v.answers
+        flags = ("api_docs", "allow_registration", "example_api")
         table.add_row(
             v.name,
-            a["database"],
-            a["jwt_algorithm"],
-            *(
-                "yes" if a[key] else "no"
-                for key in ("api_docs", "allow_registration", "example_api")
-            ),
-            v.description,
+            answers["database"],
+            answers["jwt_algorithm"],
+            *("yes" if answers[flag] else "no" for flag in flags),
+            answers["ci"],
         )
     Console().print(table)
 
@@ -77,21 +119,150 @@ def variants_command(as_json):
     help="Folder to create the project in.",
 )
 def bake_command(name, output_dir):
-    """Bake the variant NAME into OUTPUT_DIR.
+    """Bake the variant NAME into OUTPUT_DIR, without prompts.
 
     \b
     Example:
       prodstack bake default -o /tmp/projects
     """
+    bake(variant_or_fail(name).answers, output_dir)
+
+
+@main.command("new")
+@click.option(
+    "--template",
+    default=str(TEMPLATE_DIR),
+    show_default="this checkout",
+    help="Template folder or git URL.",
+)
+@click.option("--variant", "variant_name", help="Start from this variant's answers.")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML file of answers, keys as in cookiecutter.json; overrides --variant.",
+)
+@click.option(
+    "--no-input", is_flag=True, help="Ask nothing; take defaults for the rest."
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to create the project in.",
+)
+def new_command(template, variant_name, answers_file, no_input, output_dir):
+    """Make a new project: cookiecutter's prompts, or answers given up front.
+
+    With --answers, values the template derives (project_slug, deploy_root)
+    follow the file's project_name unless the file sets them as well.
+
+    \b
+    Examples:
+      prodstack new                                  # asks every question
+      prodstack new --variant postgresql --no-input -o ~/src
+      prodstack new --answers answers.yaml --no-input
+      prodstack new --template https://github.com/ORG/REPO.git
+      prodstack new --template git+file:///path/to/checkout
+    """
+    from cookiecutter.exceptions import CookiecutterException, FailedHookException
+
+    answers = dict(variant_or_fail(variant_name).answers) if variant_name else {}
     try:
-        variant = get_variant(name)
-    except KeyError as error:
-        raise click.ClickException(error.args[0]) from None
-    started = time.perf_counter()
-    path = bake(variant, output_dir)
-    click.echo(
-        f"baked {variant.name} into {path} in {time.perf_counter() - started:.2f}s"
-    )
+        with _template_dir(template) as template_dir:
+            context = template_context(template_dir)
+            if answers_file:
+                from_file = read_answers_file(answers_file)
+                # A new project_name should bring its own slug and deploy_root,
+                # unless the file sets them too.
+                for key in derived_keys(context):
+                    if key not in from_file:
+                        answers.pop(key, None)
+                answers.update(from_file)
+            check_answers(answers, context)
+    except AnswersError as error:
+        raise click.ClickException(str(error)) from None
+    created_output_dir = not output_dir.exists()
+    # cookiecutter logs a traceback when a hook refuses; the hook's own
+    # messages on stderr are what a person needs.
+    logging.getLogger("cookiecutter").setLevel(logging.CRITICAL)
+    try:
+        bake(answers, output_dir, template=template, no_input=no_input)
+    except CookiecutterException as error:
+        if created_output_dir and output_dir.is_dir() and not any(output_dir.iterdir()):
+            output_dir.rmdir()
+        if isinstance(error, FailedHookException):
+            raise click.ClickException(
+                "fix the answers above; nothing was written"
+            ) from None
+        raise click.ClickException(str(error).splitlines()[0]) from None
+
+
+@contextmanager
+def _template_dir(template):
+    """A local folder holding the template, cloning a git URL if need be."""
+    if Path(template).is_dir():
+        yield Path(template)
+        return
+    from cookiecutter.repository import determine_repo_dir
+
+    with tempfile.TemporaryDirectory(prefix="prodstack-template-") as clones:
+        try:
+            repo_dir, _ = determine_repo_dir(
+                template, {}, clones, checkout=None, no_input=True
+            )
+        except Exception as error:  # cookiecutter raises several kinds
+            reason = str(error) or "not a folder, and not a git URL cookiecutter knows"
+            raise AnswersError(
+                f"cannot fetch template {template}: {reason} (for a local git "
+                "repository use git+file:///path)"
+            ) from None
+        yield Path(repo_dir)
+
+
+@main.command("verify")
+@click.argument(
+    "project",
+    required=False,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--variant",
+    "variant_name",
+    help="Bake this variant into a temp folder (throwaway deploy_root, free ports) "
+    "and verify it.",
+)
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="After the checks, keep Gunicorn and Nginx running until Ctrl-C.",
+)
+def verify_command(project, variant_name, serve):
+    """Prove a generated PROJECT end to end behind real Nginx and Gunicorn.
+
+    Needs root (Nginx workers run as www-data, the socket lives in /run),
+    nginx, openssl, systemd-analyze and systemd-socket-activate; PostgreSQL
+    variants also need PostgreSQL 15 server binaries.
+
+    \b
+    Examples:
+      prodstack verify --variant default           # what CI runs per variant
+      prodstack bake default -o /tmp/projects      # deploy_root must be writable
+      prodstack verify /tmp/projects/my_api
+    """
+    if bool(project) == bool(variant_name):
+        raise click.UsageError("give either PROJECT or --variant NAME")
+    if project:
+        _verify(project, serve)
+        return
+    variant = variant_or_fail(variant_name)
+    with (
+        tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output,
+        verifiable_bake(variant, output) as baked,
+    ):
+        _verify(baked, serve)
 
 
 @main.command("demo")
@@ -113,61 +284,18 @@ def demo_command(demo_dir):
     Example:
       prodstack demo --dir demo
     """
-    import shutil
-    import tempfile
-
-    from generator.loopback import free_port
-    from generator.verify import Verifier
-
     variant = get_variant("default")
     shutil.rmtree(demo_dir / variant.slug, ignore_errors=True)
-    deploy_root = Path(tempfile.mkdtemp(prefix="prodstack-demo-"))
-    deploy_root.chmod(0o755)  # Nginx's workers read static files below it
-    answers = {
-        **variant.answers,
-        "deploy_root": str(deploy_root),
-        "http_port": free_port(),
-        "https_port": free_port(),
-    }
-    try:
-        started = time.perf_counter()
-        project = bake(Variant(variant.name, variant.description, answers), demo_dir)
-        elapsed = time.perf_counter() - started
-        click.echo(f"baked {variant.name} into {project} in {elapsed:.2f}s")
-        verifier = Verifier(project, serve=True, out=click.echo)
-        if not verifier.verify():
-            verifier.cleanup()
-            raise SystemExit(1)
-        verifier.serve_until_interrupted()
-    finally:
-        shutil.rmtree(deploy_root, ignore_errors=True)
+    with verifiable_bake(variant, demo_dir) as project:
+        _verify(project, serve=True)
 
 
-@main.command("verify")
-@click.argument(
-    "project", type=click.Path(exists=True, file_okay=False, path_type=Path)
-)
-@click.option(
-    "--serve",
-    is_flag=True,
-    help="After the checks, keep Gunicorn and Nginx running until Ctrl-C.",
-)
-def verify_command(project, serve):
-    """Prove a generated PROJECT end to end behind real Nginx and Gunicorn.
-
-    Needs root (Nginx workers run as www-data, the socket lives in /run),
-    nginx, openssl, systemd-analyze and systemd-socket-activate; PostgreSQL
-    variants also need PostgreSQL 15 server binaries.
-
-    \b
-    Example:
-      prodstack bake default -o /tmp/projects
-      prodstack verify /tmp/projects/my_api
-    """
+def _verify(project, serve):
     from generator.verify import Verifier
 
     verifier = Verifier(project, serve=serve, out=click.echo)
     if not verifier.verify():
+        verifier.cleanup()
         raise SystemExit(1)
     if serve:
         verifier.serve_until_interrupted()

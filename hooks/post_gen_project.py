@@ -25,6 +25,7 @@ PRUNE = {
     ],
     "api_docs": ["tests/test_api_docs.py"],
     "jwt_algorithm:RS256": ["tests/test_rs256.py"],
+    "ci:github": [".github"],
 }
 
 PRIVATE_KEY_FILE = "keys/jwt_private.pem"

@@ -1,6 +1,7 @@
 """What the template's tests share: paths, the variant matrix, small runners."""
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -50,3 +51,38 @@ def run(command, **kwargs):
         check=False,
         **kwargs,
     )
+
+
+TEMPLATE_PARTS = (
+    "cookiecutter.json",
+    "hooks",
+    "templates",
+    "{{cookiecutter.project_slug}}",
+)
+
+
+def git(*args, cwd):
+    return subprocess.run(
+        ["git", "-c", "user.name=prodstack", "-c", "user.email=ci@example.com", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def template_repo(path):
+    """A git repository holding the template as it stands in this working tree."""
+    path.mkdir(parents=True)
+    for part in TEMPLATE_PARTS:
+        source = TEMPLATE / part
+        if source.is_dir():
+            shutil.copytree(
+                source, path / part, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy2(source, path / part)
+    git("init", "-q", "-b", "main", cwd=path)
+    git("add", "-A", cwd=path)
+    git("commit", "-q", "-m", "template", cwd=path)
+    return path

@@ -1,0 +1,63 @@
+"""Answers from a YAML file or a variant, checked against the template's
+cookiecutter.json before anything is written."""
+
+import difflib
+import json
+from pathlib import Path
+
+import yaml
+
+
+class AnswersError(Exception):
+    """One line saying what is wrong and how to fix it."""
+
+
+def template_context(template_dir):
+    return json.loads((Path(template_dir) / "cookiecutter.json").read_text())
+
+
+def derived_keys(context):
+    """Prompts whose default the template computes from other answers."""
+    return [
+        key
+        for key, value in context.items()
+        if isinstance(value, str) and "{{" in value
+    ]
+
+
+def read_answers_file(path):
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except OSError as error:
+        raise AnswersError(f"cannot read {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise AnswersError(f"{path} is not valid YAML{where}: fix its syntax") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise AnswersError(f"{path} must hold a mapping of answers (key: value)")
+    return data
+
+
+def check_answers(answers, context):
+    """Raise AnswersError for the first key or value the template cannot take."""
+    prompts = [key for key in context if not key.startswith("_")]
+    for key, value in answers.items():
+        if key not in prompts:
+            close = difflib.get_close_matches(str(key), prompts, n=1)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else "known keys: " + ", ".join(prompts)
+            )
+            raise AnswersError(f"unknown key {key!r}: {hint}")
+        default = context[key]
+        if isinstance(default, list) and value not in default:
+            choices = ", ".join(map(str, default))
+            raise AnswersError(f"{key}: {value!r} is not one of {choices}")
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise AnswersError(
+                f"{key}: {value!r} is not a yes/no answer: use true or false"
+            )

@@ -1,0 +1,191 @@
+"""The prodstack CLI as people and CI drive it, and the CI workflows."""
+
+import json
+import subprocess
+
+import pytest
+import yaml
+
+from .helpers import BIN, TEMPLATE, VARIANTS, run, template_repo
+
+PRODSTACK = BIN / "prodstack"
+
+
+def test_variants_table_lists_every_variant():
+    result = run([PRODSTACK, "variants"])
+    assert result.returncode == 0, result.stderr
+    for name in VARIANTS:
+        assert name in result.stdout
+
+
+def test_variants_json_is_a_github_matrix():
+    result = run([PRODSTACK, "variants", "--json"])
+    matrix = json.loads(result.stdout)
+    assert [row["variant"] for row in matrix["include"]] == list(VARIANTS)
+    assert {row["database"] for row in matrix["include"]} == {"sqlite", "postgresql"}
+
+
+@pytest.mark.parametrize("command", ["variants", "bake", "new", "verify", "demo"])
+def test_every_command_has_help_with_an_example(command):
+    result = run([PRODSTACK, command, "--help"])
+    assert result.returncode == 0
+    assert "Example" in result.stdout
+
+
+def test_new_from_a_variant(tmp_path):
+    result = run(
+        [PRODSTACK, "new", "--variant", "minimal", "--no-input", "-o", tmp_path]
+    )
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / VARIANTS["minimal"].slug
+    assert (project / "keys" / "jwt_private.pem").exists()
+    assert f"baked {project} in" in result.stdout
+
+
+def test_new_from_an_answers_file_over_a_variant(tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump({"project_name": "Shop API", "ci": "none"}))
+    result = run(
+        [
+            PRODSTACK,
+            "new",
+            "--variant",
+            "postgresql",
+            "--answers",
+            answers,
+            "--no-input",
+            "-o",
+            tmp_path / "out",
+        ]
+    )
+    assert result.returncode == 0, result.stderr
+    recorded = json.loads((tmp_path / "out" / "shop_api" / ".cruft.json").read_text())
+    context = recorded["context"]["cookiecutter"]
+    assert (context["project_slug"], context["database"], context["ci"]) == (
+        "shop_api",
+        "postgresql",
+        "none",
+    )
+
+
+def test_new_asks_cookiecutters_questions(tmp_path):
+    # Enter to every prompt takes every default.
+    result = subprocess.run(
+        [PRODSTACK, "new", "-o", tmp_path],
+        input="\n" * 40,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Continuous integration" in result.stdout
+    assert (tmp_path / "my_api" / "manage.py").exists()
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("databse: sqlite\n", "unknown key 'databse': did you mean 'database'?"),
+        ("database: mysql\n", "database: 'mysql' is not one of sqlite, postgresql"),
+        ("api_docs: maybe\n", "api_docs: 'maybe' is not a yes/no answer"),
+        ("database: [sqlite\n", "is not valid YAML at line 2"),
+        ("- a list\n", "must hold a mapping of answers"),
+        ("project_slug: django\n", "fix the answers above; nothing was written"),
+    ],
+    ids=[
+        "unknown key",
+        "outside a choice",
+        "not a boolean",
+        "bad YAML",
+        "not a mapping",
+        "refused by the hook",
+    ],
+)
+def test_new_refuses_bad_answers_in_one_line_and_writes_nothing(
+    tmp_path, yaml_text, message
+):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml_text)
+    output = tmp_path / "out"
+    result = run([PRODSTACK, "new", "--answers", answers, "--no-input", "-o", output])
+    assert result.returncode == 1
+    error_lines = [
+        line for line in result.stderr.splitlines() if line.startswith("Error:")
+    ]
+    assert len(error_lines) == 1 and message in error_lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not output.exists()
+
+
+def test_new_explains_a_template_it_cannot_fetch(tmp_path):
+    result = run([PRODSTACK, "new", "--template", tmp_path / "nowhere", "--no-input"])
+    assert result.returncode == 1
+    assert "cannot fetch template" in result.stderr
+    assert "git+file://" in result.stderr
+
+
+def test_new_refuses_an_unknown_variant(tmp_path):
+    result = run(
+        [PRODSTACK, "new", "--variant", "nope", "--no-input", "-o", tmp_path / "o"]
+    )
+    assert result.returncode == 1
+    assert "unknown variant 'nope'; known variants: default" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_new_takes_a_template_from_a_git_url(tmp_path):
+    repo = template_repo(tmp_path / "template")
+    result = run(
+        [
+            PRODSTACK,
+            "new",
+            "--template",
+            f"git+file://{repo}",
+            "--variant",
+            "default",
+            "--no-input",
+            "-o",
+            tmp_path / "out",
+        ]
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "my_api" / "manage.py").exists()
+
+
+def test_repository_workflow_is_schema_valid_and_reads_the_matrix():
+    workflow = TEMPLATE / ".github" / "workflows" / "ci.yml"
+    result = run(
+        [
+            BIN / "check-jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            workflow,
+        ]
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    jobs = yaml.safe_load(workflow.read_text())["jobs"]
+    assert "prodstack variants --json" in json.dumps(jobs["matrix"])
+    assert "fromJSON(needs.matrix.outputs.variants)" in json.dumps(jobs["verify"])
+    assert "prodstack verify --variant ${{ matrix.variant }}" in json.dumps(
+        jobs["verify"]
+    )
+
+
+def test_generated_workflow_is_schema_valid(baked):
+    workflow = baked.path / ".github" / "workflows" / "ci.yml"
+    if baked.answers["ci"] == "none":
+        assert not workflow.exists()
+        return
+    result = run(
+        [
+            BIN / "check-jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            workflow,
+        ]
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    jobs = yaml.safe_load(workflow.read_text())["jobs"]
+    assert set(jobs) == {"lint", "test"}
+    has_postgres = "postgres" in jobs["test"].get("services", {})
+    assert has_postgres is (baked.answers["database"] == "postgresql")
