@@ -23,6 +23,7 @@ SYSTEM_TOOLS := nginx initdb pg_ctl openssl unshare runuser systemd-analyze syst
 system-deps:
 	@command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
 	@command -v initdb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; }
+	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
 	@for tool in $(SYSTEM_TOOLS); do \
 		command -v $$tool >/dev/null || { echo "missing $$tool: run make as root on Debian 12, or install it" >&2; exit 1; }; \
 	done

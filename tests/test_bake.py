@@ -35,6 +35,7 @@ CHOICE_WORDS = {
         "JWT_PRIVATE_KEY_FILE",
         "cryptography",
     ],
+    ("ci", "github"): ["actions/checkout", "workflows"],
 }
 
 
