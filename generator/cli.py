@@ -67,6 +67,16 @@ def variant_or_fail(name):
         raise click.ClickException(error.args[0]) from None
 
 
+output_dir_option = click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to create the project in.",
+)
+
+
 @click.group()
 def main():
     """Bake, list and prove the variants of the prodstack template."""
@@ -110,14 +120,7 @@ def variants_command(as_json):
 
 @main.command("bake")
 @click.argument("name")
-@click.option(
-    "-o",
-    "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Folder to create the project in.",
-)
+@output_dir_option
 def bake_command(name, output_dir):
     """Bake the variant NAME into OUTPUT_DIR, without prompts.
 
@@ -145,14 +148,7 @@ def bake_command(name, output_dir):
 @click.option(
     "--no-input", is_flag=True, help="Ask nothing; take defaults for the rest."
 )
-@click.option(
-    "-o",
-    "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Folder to create the project in.",
-)
+@output_dir_option
 def new_command(template, variant_name, answers_file, no_input, output_dir):
     """Make a new project: cookiecutter's prompts, or answers given up front.
 
