@@ -31,41 +31,49 @@ def _chown_to_postgres(path):
         shutil.chown(path, "postgres", "postgres")
 
 
+class Cluster:
+    """One initialised cluster that can be stopped and started again."""
+
+    def __init__(self, root, user):
+        self.root, self.user = root, user
+        self.data, self.sockets = root / "data", root / "run"
+        self.port = free_port()
+        self.log = root / "postgres.log"
+        self.url = f"postgres://{user}@127.0.0.1:{self.port}/{user}"
+
+    def init(self):
+        self.sockets.mkdir()
+        _chown_to_postgres(self.root)
+        _chown_to_postgres(self.sockets)
+        _run("initdb", "-D", self.data, "-U", self.user, "--auth=trust", "-E", "UTF8")
+        self.start()
+        _run("createdb", "-h", "127.0.0.1", "-p", self.port, "-U", self.user, self.user)
+
+    def start(self):
+        # fsync off: a throwaway cluster need not survive a crash.
+        options = (
+            f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1"
+            " -c fsync=off"
+        )
+        _run("pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", START_TIMEOUT,
+             "-o", options, "start")  # fmt: skip
+
+    def stop(self):
+        if (self.data / "postmaster.pid").exists():
+            _run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+
 @contextmanager
 def postgres_cluster(user="app"):
-    """Yield a DATABASE_URL for a superuser `user` on a fresh cluster.
-
-    The URL's database is `user`'s own, which exists; Django's test runner
-    creates and drops its own test database beside it.
-    """
+    """Yield a running Cluster whose `url` names a superuser `user` and that
+    user's own database. Django's test runner creates and drops its own test
+    database beside it."""
     root = Path(tempfile.mkdtemp(prefix="prodstack-pg-"))
     root.chmod(0o755)
-    data, sockets = root / "data", root / "run"
-    sockets.mkdir()
-    _chown_to_postgres(root)
-    _chown_to_postgres(sockets)
-    port = free_port()
-    log = root / "postgres.log"
-    # fsync off: a throwaway cluster need not survive a crash.
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+    cluster = Cluster(root, user)
     try:
-        _run("initdb", "-D", data, "-U", user, "--auth=trust", "-E", "UTF8")
-        _run(
-            "pg_ctl",
-            "-D",
-            data,
-            "-l",
-            log,
-            "-w",
-            "-t",
-            START_TIMEOUT,
-            "-o",
-            options,
-            "start",
-        )
-        _run("createdb", "-h", "127.0.0.1", "-p", port, "-U", user, user)
-        yield f"postgres://{user}@127.0.0.1:{port}/{user}"
+        cluster.init()
+        yield cluster
     finally:
-        if (data / "postmaster.pid").exists():
-            _run("pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+        cluster.stop()
         shutil.rmtree(root, ignore_errors=True)

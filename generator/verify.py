@@ -21,7 +21,8 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
+from collections import Counter
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,8 @@ STOP_DEADLINE = 40
 MAX_EXPOSURE = 2.0
 RELOAD_LOOP_LIMIT = (3000, 30.0)  # requests, seconds: the loop stops at either
 RATE_LIMIT_PROBES = 20
+# Nginx must answer at once when Gunicorn is gone, not after a proxy timeout.
+UPSTREAM_DOWN_LIMIT = 5.0
 
 
 class StepFailed(Exception):
@@ -302,10 +305,11 @@ class Verifier:
         return "zero warnings"
 
     def step_database(self):
+        self.database = None
         if self.answers["database"] == "postgresql":
-            url = self.exit_stack.enter_context(postgres_cluster(user=self.slug))
-            self.env["DATABASE_URL"] = url
-            detail = f"PostgreSQL at {url}"
+            self.database = self.exit_stack.enter_context(postgres_cluster(self.slug))
+            self.env["DATABASE_URL"] = self.database.url
+            detail = f"PostgreSQL at {self.database.url}"
         else:
             detail = self.env["DATABASE_URL"]
         self.manage("migrate", "migrate", "--no-input")
@@ -526,29 +530,37 @@ class Verifier:
         reused = https.post("/api/auth/token/refresh/", {"refresh": first["refresh"]})
         check(
             reused.status == 401,
-            f"a rotated refresh token was accepted again ({reused.status})",
+            f"a rotated refresh token worked again ({reused.status})",
+        )
+        # Reuse means the token leaked: the whole family is revoked.
+        family = https.post("/api/auth/token/refresh/", {"refresh": second["refresh"]})
+        check(
+            family.status == 401,
+            f"reuse left the newest refresh token working ({family.status})",
         )
 
-        verify = https.post("/api/auth/token/verify/", {"token": second["access"]})
+        third = https.post("/api/auth/token/", credentials)
+        check(third.status == 200, f"signing in again answered {third.status}")
+        third = third.json()
+        verify = https.post("/api/auth/token/verify/", {"token": third["access"]})
         check(verify.status == 200, f"verify answered {verify.status}")
         if self.answers["example_api"]:
             created = https.post(
-                "/api/notes/", {"title": "verify"}, token=second["access"]
+                "/api/notes/", {"title": "verify"}, token=third["access"]
             )
             check(created.status == 201, f"creating a note answered {created.status}")
-            listed = https.get("/api/notes/", token=second["access"]).json()
+            listed = https.get("/api/notes/", token=third["access"]).json()
             check(listed["count"] == 1, f"the note list holds {listed['count']} notes")
 
-        logout = https.post(
-            "/api/auth/logout/", {"refresh": second["refresh"]}, token=second["access"]
-        )
+        logout = https.post("/api/auth/logout/", {"refresh": third["refresh"]})
         check(logout.status == 204, f"logout answered {logout.status}")
-        after = https.post("/api/auth/token/refresh/", {"refresh": second["refresh"]})
+        after = https.post("/api/auth/token/refresh/", {"refresh": third["refresh"]})
         check(
-            after.status == 401,
-            f"a blacklisted refresh token was accepted ({after.status})",
+            after.status == 401, f"a logged-out refresh token worked ({after.status})"
         )
-        return "sign-in, me, rotation, reuse refused, logout, blacklisted refused"
+        # Access tokens outlive logout by design (minutes); later steps use one.
+        self.access = third["access"]
+        return "sign-in, me, rotation, reuse revokes the family, logout, refused after"
 
     def step_edges(self):
         """Redirect, ACME path, unknown hosts, and the response headers."""
@@ -650,11 +662,11 @@ class Verifier:
             )
         raise StepFailed(f"no 429 after {RATE_LIMIT_PROBES} quick token requests")
 
-    def step_reload(self):
-        """HUP Gunicorn under a bounded request loop: no request may fail."""
-        old_workers = self.worker_pids()
-        counts = {"ok": 0, "failed": 0}
-        failures = []
+    @contextmanager
+    def request_loop(self, path="/api/health/"):
+        """GET path through Nginx over and over in a thread, bounded in count
+        and time, counting answers by status; yields the counts."""
+        counts = Counter()
         stop = threading.Event()
         max_requests, max_seconds = RELOAD_LOOP_LIMIT
 
@@ -663,42 +675,108 @@ class Verifier:
             while (
                 not stop.is_set()
                 and time.monotonic() < end
-                and sum(counts.values()) < max_requests
+                and counts.total() < max_requests
             ):
                 try:
-                    status = self.https.get("/api/health/").status
+                    counts[self.https.get(path).status] += 1
                 except OSError as error:
-                    status = repr(error)
-                if status == 200:
-                    counts["ok"] += 1
-                else:
-                    counts["failed"] += 1
-                    failures.append(status)
+                    counts[type(error).__name__] += 1
 
         worker = threading.Thread(target=loop)
         worker.start()
         try:
-            wait_for(lambda: counts["ok"] >= 20, "the request loop to get going")
+            wait_for(lambda: counts[200] >= 20, "the request loop to get going")
+            yield counts
+        finally:
+            stop.set()
+            worker.join()
+
+    @staticmethod
+    def wait_for_more_answers(counts, how_many=20):
+        before = counts[200]
+        wait_for(lambda: counts[200] >= before + how_many, "answers to go on")
+
+    def step_reload(self):
+        """HUP Gunicorn under a bounded request loop: no request may fail."""
+        old_workers = self.worker_pids()
+        with self.request_loop() as counts:
             os.kill(self.gunicorn_pid, signal.SIGHUP)
             wait_for(
                 lambda: self.worker_pids() and not (self.worker_pids() & old_workers),
                 "every worker to be replaced after HUP",
                 log=self.gunicorn_log,
             )
-            before = counts["ok"]
-            wait_for(lambda: counts["ok"] >= before + 20, "requests to the new workers")
-        finally:
-            stop.set()
-            worker.join()
-        total = sum(counts.values())
-        check(
-            not failures, f"{len(failures)} of {total} failed in reload: {failures[:5]}"
-        )
-        self.details["reload"] = counts
-        return f"{total} requests, 0 failed; all {len(old_workers)} workers replaced"
+            self.wait_for_more_answers(counts)
+        failed = counts.total() - counts[200]
+        self.details["reload"] = dict(counts)
+        check(not failed, f"{failed} of {counts.total()} failed: {dict(counts)}")
+        workers = len(old_workers)
+        return f"{counts.total()} requests, 0 failed; all {workers} workers replaced"
 
-    def step_shutdown(self):
-        self.stop("nginx", signal.SIGQUIT)
+    def step_worker_killed(self):
+        """SIGKILL one worker under load: the master replaces it, and at most
+        the one request that worker was serving fails."""
+        workers = self.worker_pids()
+        victim = min(workers)
+        with self.request_loop() as counts:
+            os.kill(int(victim), signal.SIGKILL)
+            wait_for(
+                lambda: (
+                    victim not in self.worker_pids()
+                    and len(self.worker_pids()) == len(workers)
+                ),
+                "a new worker in place of the killed one",
+                log=self.gunicorn_log,
+            )
+            self.wait_for_more_answers(counts)
+        failed = counts.total() - counts[200]
+        self.details["worker_killed"] = dict(counts)
+        check(
+            failed <= 1, f"{failed} requests failed for one dead worker: {dict(counts)}"
+        )
+        return f"worker {victim} replaced; {counts.total()} requests, {failed} failed"
+
+    def step_database_outage(self):
+        """PostgreSQL stopped: 503 in JSON, no traceback; started: back to 200."""
+        if self.database is None:
+            return "not applicable: SQLite has no server to stop"
+        access = self.access
+        self.database.stop()
+        try:
+            for path in ("/api/health/", "/api/auth/me/"):
+                response = self.https.get(path, token=access)
+                check(response.status == 503, f"{path} answered {response.status}")
+                check(
+                    response.headers["Content-Type"] == "application/json",
+                    f"{path} answered {response.headers['Content-Type']}",
+                )
+        finally:
+            self.database.start()
+        wait_for(
+            lambda: self.https.get("/api/auth/me/", token=access).status == 200,
+            "the API to answer again after PostgreSQL came back",
+            log=self.gunicorn_log,
+        )
+        return "503 JSON from health/ and me/ while down; 200 after restart"
+
+    def step_gunicorn_down(self):
+        """With Gunicorn stopped, Nginx answers 502 in JSON at once."""
+        stopped = self.stop_gunicorn()
+        started = time.perf_counter()
+        response = self.https.get("/api/health/")
+        elapsed = time.perf_counter() - started
+        check(response.status == 502, f"Nginx answered {response.status}")
+        check(
+            response.json() == {"detail": "The application is not answering."},
+            f"502 body: {response.body[:200]}",
+        )
+        check(elapsed < UPSTREAM_DOWN_LIMIT, f"the 502 took {elapsed:.1f}s")
+        return (
+            f"{stopped} processes exited on TERM; 502 JSON in {elapsed * 1000:.0f} ms"
+        )
+
+    def stop_gunicorn(self):
+        """TERM the master and wait until it and every worker have exited."""
         pids = {self.gunicorn_pid, *self.worker_pids()}
         self.stop("gunicorn", signal.SIGTERM)
         wait_for(
@@ -706,9 +784,14 @@ class Verifier:
             "every Gunicorn process to exit",
             deadline=STOP_DEADLINE,
         )
+        return len(pids)
+
+    def step_shutdown(self):
+        self.stop("nginx", signal.SIGQUIT)
+        stopped = self.stop_gunicorn() if "gunicorn" in self.processes else 0
         self.socket_path.unlink(missing_ok=True)
         self.exit_stack.close()
-        return f"Nginx and {len(pids)} Gunicorn processes gone"
+        return f"Nginx and {stopped} more Gunicorn processes gone, database stopped"
 
     # The run ---------------------------------------------------------------
 
@@ -731,6 +814,12 @@ class Verifier:
         ("rate limit", "step_rate_limit"),
         ("HUP reload under load", "step_reload"),
     )
+    # Faults break the stack on purpose: not run when it is to keep serving.
+    FAULT_STEPS = (
+        ("worker killed under load", "step_worker_killed"),
+        ("database outage", "step_database_outage"),
+        ("gunicorn down: 502", "step_gunicorn_down"),
+    )
 
     def verify(self):
         """Run every step; True when all pass. Always cleans up after itself."""
@@ -741,7 +830,7 @@ class Verifier:
         self.env = inherited_env()
         steps = list(self.STEPS)
         if not self.serve:
-            steps.append(("shutdown", "step_shutdown"))
+            steps += [*self.FAULT_STEPS, ("shutdown", "step_shutdown")]
         started = time.perf_counter()
         try:
             for label, method in steps:

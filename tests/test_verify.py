@@ -26,6 +26,9 @@ STEPS = (
     "static files",
     "rate limit",
     "HUP reload under load",
+    "worker killed under load",
+    "database outage",
+    "gunicorn down: 502",
     "shutdown",
 )
 

@@ -7,7 +7,10 @@ from django.views.decorators.http import require_safe
 def health(request):
     """200 while the database answers, 503 when it does not: for probes and Nginx."""
     try:
-        connection.ensure_connection()
+        # A real query: a persistent connection can look open to a server
+        # that has gone away.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok"})

@@ -6,6 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import health
 
+# Errors answer in JSON, like the API itself, never with an HTML page.
+handler400 = "rest_framework.exceptions.bad_request"
+handler404 = "config.errors.not_found"
+handler500 = "rest_framework.exceptions.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.errors.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,6 +145,8 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
+    # Tokens carry a hash of the password hash: a password change revokes them.
+    "CHECK_REVOKE_TOKEN": True,
     "ALGORITHM": "{{ cookiecutter.jwt_algorithm }}",
     "AUDIENCE": os.environ.get("JWT_AUDIENCE", "{{ cookiecutter.project_slug }}"),
     "ISSUER": os.environ.get("JWT_ISSUER", "https://{{ cookiecutter.domain_name }}"),

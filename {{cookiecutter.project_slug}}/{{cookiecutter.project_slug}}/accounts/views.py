@@ -3,6 +3,7 @@ from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
 
 from .serializers import UserSerializer
+from .tokens import RefreshSerializer
 
 
 class LoginView(jwt_views.TokenObtainPairView):
@@ -15,8 +16,13 @@ class LoginView(jwt_views.TokenObtainPairView):
 
 
 class RefreshView(jwt_views.TokenRefreshView):
-    """Trade a refresh token for a new pair; the old refresh token is blacklisted."""
+    """Trade a refresh token for a new pair; the old refresh token is blacklisted.
 
+    Presenting a blacklisted refresh token again revokes all of the user's
+    refresh tokens (see tokens.revoke_all_if_reused).
+    """
+
+    serializer_class = RefreshSerializer
     throttle_scope = "token"
 
 

@@ -1,0 +1,162 @@
+"""Forged, stale and misused tokens: each answered 401 with a JSON body."""
+
+import base64
+import json
+from datetime import timedelta
+
+import jwt
+import pytest
+{% if cookiecutter.jwt_algorithm == "RS256" %}
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+{% endif %}
+from django.conf import settings
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+pytestmark = pytest.mark.django_db
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def assert_refused(response):
+    assert response.status_code == 401, response.content
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+def me(client, token):
+    return client.get("/api/auth/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def refresh(client, token):
+    return client.post("/api/auth/token/refresh/", {"refresh": token})
+
+
+def sign(claims, key=None):
+    key = key or settings.SIMPLE_JWT["SIGNING_KEY"]
+    return jwt.encode(claims, key, algorithm=settings.SIMPLE_JWT["ALGORITHM"])
+
+
+def another_key():
+{% if cookiecutter.jwt_algorithm == "RS256" %}
+    return (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+{% else %}
+    return "an-attackers-guess-at-the-key-32-bytes-long"
+{% endif %}
+
+
+def test_alg_none_is_refused(client, user):
+    claims = AccessToken.for_user(user).payload
+    header = b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    assert_refused(me(client, f"{header}.{b64(json.dumps(claims).encode())}."))
+
+
+def test_a_token_signed_with_another_key_is_refused(client, user):
+    assert_refused(me(client, sign(AccessToken.for_user(user).payload, another_key())))
+
+
+def test_a_payload_edited_after_signing_is_refused(client, user, make_user):
+    victim = make_user("bob")
+    header, payload, signature = str(AccessToken.for_user(user)).split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["user_id"] = str(victim.pk)
+    forged = f"{header}.{b64(json.dumps(claims).encode())}.{signature}"
+    assert_refused(me(client, forged))
+
+
+def test_an_expired_token_is_refused(client, user):
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=-timedelta(seconds=1))
+    assert_refused(me(client, token))
+
+
+def test_a_token_not_valid_yet_is_refused(client, user):
+    token = AccessToken.for_user(user)
+    starts_later = token.current_time + timedelta(minutes=10)
+    assert_refused(me(client, sign(token.payload | {"nbf": starts_later.timestamp()})))
+
+
+def test_a_refresh_token_is_not_an_access_token(client, tokens):
+    assert_refused(me(client, tokens["refresh"]))
+
+
+def test_an_access_token_is_not_a_refresh_token(client, tokens):
+    assert_refused(refresh(client, tokens["access"]))
+
+
+def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(client, tokens):
+    # Two sessions of one user; the first one's refresh token leaks.
+    rotated = refresh(client, tokens["refresh"])
+    assert rotated.status_code == 200
+    current = rotated.json()["refresh"]
+
+    assert_refused(refresh(client, tokens["refresh"]))
+    # The newest refresh token of that user no longer works either.
+    assert_refused(refresh(client, current))
+
+
+def test_reuse_of_a_forged_token_revokes_nothing(client, user, tokens):
+    forged = sign(RefreshToken(tokens["refresh"]).payload, another_key())
+    assert_refused(refresh(client, forged))
+    assert refresh(client, tokens["refresh"]).status_code == 200
+
+
+@pytest.mark.parametrize("how", ["deactivated", "deleted"])
+def test_tokens_of_a_deactivated_or_deleted_user_are_refused(client, user, tokens, how):
+    if how == "deleted":
+        user.delete()
+    else:
+        user.is_active = False
+        user.save()
+    assert_refused(me(client, tokens["access"]))
+    assert_refused(refresh(client, tokens["refresh"]))
+
+
+def test_a_password_change_revokes_the_users_tokens(client, user, tokens):
+    user.set_password("a-new-and-different-password")
+    user.save()
+    assert_refused(me(client, tokens["access"]))
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer",
+        "Bearer a b",
+        "Bearer not.a.jwt",
+        "Bearer \u00e9\u00e9\u00e9",
+        "Basic dXNlcjpwYXNz",
+        "Token abc",
+    ],
+)
+def test_garbage_authorization_headers_are_refused(client, header):
+    assert_refused(client.get("/api/auth/me/", HTTP_AUTHORIZATION=header))
+
+
+def test_a_database_outage_answers_503_in_json(auth_client, monkeypatch):
+    def unreachable(self):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "ensure_connection", unreachable)
+    response = auth_client.get("/api/auth/me/")
+    assert response.status_code == 503
+    assert response.json()["detail"].startswith("The service is unavailable")
+    assert response["Retry-After"] == "5"
+
+
+def test_unknown_paths_answer_404_in_json(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
