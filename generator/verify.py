@@ -36,6 +36,8 @@ STOP_DEADLINE = 40
 MAX_EXPOSURE = 2.0
 RELOAD_LOOP_LIMIT = (3000, 30.0)  # requests, seconds: the loop stops at either
 RATE_LIMIT_PROBES = 20
+SCHEMATHESIS = "schemathesis==4.32.5"
+SCHEMATHESIS_EXAMPLES = 25
 # Nginx must answer at once when Gunicorn is gone, not after a proxy timeout.
 UPSTREAM_DOWN_LIMIT = 5.0
 
@@ -142,8 +144,13 @@ class Verifier:
         self.work.chmod(0o755)
         self.logs = self.work / "logs"
         self.logs.mkdir()
-        self.user = {"username": "verify_user", "email": "verify@example.com"}
-        self.user["password"] = secrets.token_urlsafe(16)
+        # A user of its own per run, so verify can run again on the same database.
+        run_id = secrets.token_hex(4)
+        self.user = {
+            "username": f"verify_{run_id}",
+            "email": f"verify_{run_id}@example.com",
+            "password": secrets.token_urlsafe(16),
+        }
 
     # Running commands and processes -------------------------------------
 
@@ -662,6 +669,42 @@ class Verifier:
             )
         raise StepFailed(f"no 429 after {RATE_LIMIT_PROBES} quick token requests")
 
+    def step_schemathesis(self):
+        """The project against its own OpenAPI schema, with a real token."""
+        if not self.answers["api_docs"]:
+            return "not applicable: the project publishes no OpenAPI schema"
+        self.run(
+            "schemathesis-install",
+            [
+                BIN / "uv",
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                self.python,
+                SCHEMATHESIS,
+            ],
+        )
+        env = {
+            **self.env,
+            "VERIFY_DOMAIN": self.domain,
+            "VERIFY_TOKEN": self.access,
+            "VERIFY_EXAMPLES": str(SCHEMATHESIS_EXAMPLES),
+        }
+        check_file = Path(__file__).with_name("openapi_check.py")
+        # The project's own pytest settings (pytest-django, its test settings)
+        # stay out of this run: the app runs with production settings.
+        pytest = [self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        isolated = ["-p", "no:django", "--rootdir", self.work]
+        output = self.run("schemathesis", [*pytest, *isolated, check_file], env=env)
+        summary = output.strip().splitlines()[-1].strip("= ")
+        check(
+            "passed" in summary,
+            f"schemathesis: {summary}",
+            self.logs / "schemathesis.log",
+        )
+        return f"{summary}, {SCHEMATHESIS_EXAMPLES} examples per operation at most"
+
     @contextmanager
     def request_loop(self, path="/api/health/"):
         """GET path through Nginx over and over in a thread, bounded in count
@@ -811,6 +854,7 @@ class Verifier:
         ("JWT flow over HTTPS", "step_jwt_flow"),
         ("redirect, ACME, headers", "step_edges"),
         ("static files", "step_static"),
+        ("schemathesis", "step_schemathesis"),
         ("rate limit", "step_rate_limit"),
         ("HUP reload under load", "step_reload"),
     )
@@ -837,6 +881,9 @@ class Verifier:
                 if not self._run_step(label, getattr(self, method)):
                     return False
             self.out(f"verified {self.project} in {time.perf_counter() - started:.1f}s")
+            if not self.serve:
+                # Logs are kept only when a step failed: the message names them.
+                shutil.rmtree(self.work, ignore_errors=True)
             return True
         finally:
             if not self.serve:

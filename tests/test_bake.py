@@ -140,6 +140,16 @@ def test_git_never_tracks_secrets(baked, tmp_path):
             and not name.startswith("keys/")
             and not name.endswith(".pem")
         )
+    # Nor does any tracked file hold a secret's value.
+    env = dict(
+        line.split("=", 1) for line in (baked.path / ".env").read_text().splitlines()
+    )
+    secrets = [value for key, value in env.items() if key.endswith("KEY")]
+    secrets.append("PRIVATE KEY-----")
+    for name in tracked:
+        text = (checkout / name).read_text(errors="replace")
+        for secret in secrets:
+            assert secret not in text, f"{name} holds a secret"
 
 
 @pytest.mark.parametrize(

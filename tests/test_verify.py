@@ -24,6 +24,7 @@ STEPS = (
     "JWT flow over HTTPS",
     "redirect, ACME, headers",
     "static files",
+    "schemathesis",
     "rate limit",
     "HUP reload under load",
     "worker killed under load",
