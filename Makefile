@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install system-deps demo test lint clean
+.PHONY: install system-deps demo test bench lint clean
 
 $(BIN)/prodstack: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,13 @@ $(BIN)/prodstack: pyproject.toml
 install: $(BIN)/prodstack
 
 # What verify and the tests run for real. As root on Debian, what is missing
-# is installed: Nginx (nginx-light) and PostgreSQL 15's server binaries.
+# is installed: Nginx (nginx-light), wrk and PostgreSQL 15's server binaries.
 export PATH := $(PATH):/usr/lib/postgresql/15/bin
-SYSTEM_TOOLS := nginx initdb pg_ctl openssl unshare runuser systemd-analyze systemd-socket-activate
+SYSTEM_TOOLS := nginx wrk initdb pg_ctl openssl unshare runuser systemd-analyze systemd-socket-activate
 
 system-deps:
 	@command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	@command -v initdb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; }
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
 	@for tool in $(SYSTEM_TOOLS); do \
@@ -35,6 +36,10 @@ test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# The full benchmark: about 3 minutes; writes the tables to bench-results.md.
+bench: install system-deps
+	$(BIN)/prodstack bench --variant default --sweep --markdown bench-results.md
 
 lint: install
 	$(BIN)/ruff check .

@@ -295,3 +295,60 @@ def _verify(project, serve):
         raise SystemExit(1)
     if serve:
         verifier.serve_until_interrupted()
+
+
+@main.command("bench")
+@click.argument(
+    "project",
+    required=False,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option("--variant", "variant_name", help="Bake this variant to a temp folder.")
+@click.option("--duration", default=5, show_default=True, help="Seconds per run.")
+@click.option("--connections", default=32, show_default=True, help="wrk connections.")
+@click.option("--rounds", default=2, show_default=True, help="Alternating rounds.")
+@click.option("--sweep", is_flag=True, help="Also sweep Gunicorn worker settings.")
+@click.option(
+    "--markdown",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the tables to this file.",
+)
+def bench_command(
+    project, variant_name, duration, connections, rounds, sweep, markdown
+):
+    """Benchmark a PROJECT's production stack against runserver, Gunicorn with
+    no config and a raw WSGI ceiling, with wrk over loopback.
+
+    Needs what verify needs, and wrk (Debian's package).
+
+    \b
+    Examples:
+      prodstack bench --variant default --sweep     # what make bench runs
+      prodstack bench --variant minimal --duration 1 --rounds 1
+    """
+    if bool(project) == bool(variant_name):
+        raise click.UsageError("give either PROJECT or --variant NAME")
+    if project:
+        _bench(project, duration, connections, rounds, sweep, markdown)
+        return
+    variant = variant_or_fail(variant_name)
+    with (
+        tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output,
+        verifiable_bake(variant, output) as baked,
+    ):
+        _bench(baked, duration, connections, rounds, sweep, markdown)
+
+
+def _bench(project, duration, connections, rounds, sweep, markdown):
+    from generator.bench import Bench
+    from generator.verify import StepFailed
+
+    bench = Bench(project, duration, connections, rounds, out=click.echo)
+    try:
+        bench.run(sweep=sweep)
+    except StepFailed as failure:
+        raise click.ClickException(str(failure)) from None
+    report = bench.report()
+    click.echo("\n" + report)
+    if markdown:
+        markdown.write_text(report + "\n")

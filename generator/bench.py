@@ -1,0 +1,415 @@
+"""Benchmark a generated project's production stack.
+
+The stack is booted exactly as `prodstack verify` boots it (Gunicorn from the
+unit's ExecStart behind the rendered Nginx site), then driven with wrk over
+loopback against: manage.py runserver, Gunicorn with no config, and a raw
+WSGI hello-world behind the same Nginx and Gunicorn config (the ceiling).
+Every run is bounded in time, follows a warm-up, and the scenarios alternate
+order from round to round so the machine's drift cancels out.
+"""
+
+import contextlib
+import json
+import re
+import shlex
+import statistics
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.loopback import free_port, http_client
+from generator.verify import StepFailed, Verifier, wait_for
+
+OURS = "ours: Nginx + Gunicorn, our config"
+RUNSERVER = "manage.py runserver"
+PLAIN = "gunicorn config.wsgi, no config"
+CEILING = "ceiling: WSGI hello, same Nginx + config"
+STATIC_NGINX = "static file: Nginx"
+STATIC_WHITENOISE = "static file: WhiteNoise (our Gunicorn)"
+TOKEN = "token obtain (Argon2), 1 client"
+RATIOS = (
+    ("ours / runserver", OURS, RUNSERVER),
+    ("ours / default Gunicorn", OURS, PLAIN),
+    ("ours / ceiling", OURS, CEILING),
+    ("static: Nginx / WhiteNoise", STATIC_NGINX, STATIC_WHITENOISE),
+)
+AUTHENTICATION_SCRIPT = """
+import json, os, time
+import django
+django.setup()
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+from rest_framework_simplejwt.authentication import (
+    JWTAuthentication, JWTStatelessUserAuthentication)
+from rest_framework_simplejwt.tokens import AccessToken
+
+token = os.environ["BENCH_TOKEN"]
+request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+def microseconds(call, count=2000):
+    for _ in range(200):
+        call()
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(count):
+            call()
+        best = min(best, (time.perf_counter() - started) / count * 1e6)
+    return best
+
+lookup, stateless = JWTAuthentication(), JWTStatelessUserAuthentication()
+print(json.dumps({
+    "lookup": microseconds(lambda: lookup.authenticate(Request(request))),
+    "stateless": microseconds(lambda: stateless.authenticate(Request(request))),
+    "signature": microseconds(lambda: AccessToken(token)),
+}))
+"""
+WRK_THREADS = 2
+WARM_UP_SECONDS = 1
+# The app allows 10 sign-ins a minute per client, and the JWT flow used 2.
+TOKEN_SAMPLES = 8
+CEILING_APP = """\
+def application(environ, start_response):
+    body = b'{"ok": true}'
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+"""
+# Worker settings the sweep tries: (class, workers, threads).
+SWEEP = (
+    ("sync", 1, 1),
+    ("sync", 2, 1),
+    ("sync", 3, 1),
+    ("sync", 5, 1),
+    ("sync", 9, 1),
+    ("gthread", 2, 4),
+    ("gthread", 5, 2),
+)
+
+
+@dataclass
+class Measurement:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    rss_mb: float | None = None
+
+
+@dataclass
+class Row:
+    scenario: str
+    runs: list = field(default_factory=list)
+
+    def median(self, attribute):
+        values = [getattr(run, attribute) for run in self.runs]
+        values = [value for value in values if value is not None]
+        return statistics.median(values) if values else None
+
+    @property
+    def errors(self):
+        return sum(run.errors for run in self.runs)
+
+
+def _milliseconds(text):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output):
+    """Requests/s, p50 and p99 latency and errors from `wrk --latency`."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    p99 = _milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        errors += int(match.group(1))
+    if match := re.search(r"Socket errors: (.*)", output):
+        errors += sum(int(n) for n in re.findall(r"\d+", match.group(1)))
+    return Measurement(rps, p50, p99, errors)
+
+
+def process_tree(pid):
+    pids, queue = [], [str(pid)]
+    while queue:
+        current = queue.pop()
+        pids.append(current)
+        children = Path(f"/proc/{current}/task/{current}/children")
+        with contextlib.suppress(OSError):  # the process has just exited
+            queue += children.read_text().split()
+    return pids
+
+
+def tree_rss_mb(pid):
+    total_kb = 0
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        if match := re.search(r"VmRSS:\s+(\d+) kB", status):
+            total_kb += int(match.group(1))
+    return total_kb / 1024
+
+
+class PeakRss:
+    """Samples the summed RSS of a process tree every 50 ms; keeps the peak."""
+
+    def __init__(self, pid):
+        self.pid, self.peak = pid, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample)
+
+    def _sample(self):
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, tree_rss_mb(self.pid))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+class Bench:
+    def __init__(self, project, duration, connections, rounds, out=print):
+        self.duration, self.connections, self.rounds = duration, connections, rounds
+        self.out = out
+        self.verifier = Verifier(
+            project, serve=True, out=out, overrides={"JWT_ACCESS_MINUTES": "240"}
+        )
+        self.rows = {}
+        self.extra = {}
+
+    # Driving ------------------------------------------------------------
+
+    def wrk(self, url, headers, duration, script=None):
+        """wrk in a private mount namespace whose /etc/hosts maps the site's
+        domain to 127.0.0.1, so TLS names the right server and no name is
+        ever looked up outside this machine."""
+        hosts = self.verifier.work / "hosts"
+        hosts.write_text(f"127.0.0.1 {self.verifier.domain}\n")
+        command = [
+            "wrk", "--latency", f"-t{WRK_THREADS}", f"-c{self.connections}",
+            f"-d{duration}s", "--timeout", "5s",
+            *(f"-H{name}: {value}" for name, value in headers.items()),
+            *(["-s", str(script)] if script else []), url,
+        ]  # fmt: skip
+        wrapped = [
+            "unshare", "--mount", "--", "sh", "-c",
+            'mount --bind "$0" /etc/hosts && exec "$@"', str(hosts), *command,
+        ]  # fmt: skip
+        result = subprocess.run(wrapped, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise StepFailed(f"wrk failed: {result.stderr.strip()}")
+        return parse_wrk(result.stdout)
+
+    def measure(self, name, url, headers, rss_pid=None):
+        self.wrk(url, headers, WARM_UP_SECONDS)
+        if rss_pid is None:
+            measurement = self.wrk(url, headers, self.duration)
+        else:
+            with PeakRss(rss_pid) as rss:
+                measurement = self.wrk(url, headers, self.duration)
+            measurement.rss_mb = rss.peak
+        self.rows.setdefault(name, Row(name)).runs.append(measurement)
+
+    # The stack and its rivals -------------------------------------------
+
+    def start_tcp(self, name, command, extra_env=None):
+        """A server on a free loopback port ("{port}" in its command or
+        environment); wait until it answers."""
+        port = str(free_port())
+        env = {**self.verifier.env, **(extra_env or {})}
+        env = {key: value.replace("{port}", port) for key, value in env.items()}
+        command = [part.replace("{port}", port) for part in command]
+        process, log = self.verifier.start(name, command, env=env)
+        client = http_client(self.verifier.domain, int(port))
+        probe = {"X-Forwarded-Proto": "https"}
+        wait_for(
+            lambda: client.get("/api/health/", headers=probe).status, name, log=log
+        )
+        return process, f"http://127.0.0.1:{port}"
+
+    def swap_socket_app(self, app=None, settings=None):
+        """Restart the socket-activated Gunicorn with another app or settings."""
+        v = self.verifier
+        v.stop_gunicorn()
+        command = shlex.split(v.service["ExecStart"][0])
+        if app:
+            command = [*command[:-1], "--pythonpath", str(v.work), app]
+        for name, value in (settings or {}).items():
+            v.env[name] = value
+            v.production_env[name] = value
+        v.start_socket_gunicorn(command)
+
+    def prepare(self):
+        v = self.verifier
+        if not v.boot():
+            raise StepFailed("the stack did not come up: run prodstack verify")
+        v.step_jwt_flow()  # leaves a valid access token in v.access
+        self.auth = {"Authorization": f"Bearer {v.access}"}
+        if v.answers["example_api"]:
+            for number in range(20):
+                v.https.post("/api/notes/", {"title": f"note {number}"}, token=v.access)
+            self.api_path = "/api/notes/"
+        else:
+            self.api_path = "/api/auth/me/"
+        (v.work / "ceiling.py").write_text(CEILING_APP)
+        self.site = f"https://{v.domain}:{v.https_port}"
+        self.direct = {"Host": v.domain, "X-Forwarded-Proto": "https"}
+
+    def run(self, sweep=False):
+        v = self.verifier
+        try:
+            self.prepare()
+            venv = v.project / ".venv" / "bin"
+            config = shlex.split(v.service["ExecStart"][0])
+            runserver, runserver_url = self.start_tcp(
+                "runserver",
+                [str(venv / "python"), "manage.py", "runserver", "127.0.0.1:{port}",
+                 "--noreload"],
+            )  # fmt: skip
+            plain, plain_url = self.start_tcp(
+                "gunicorn-plain",
+                [
+                    str(venv / "gunicorn"),
+                    "config.wsgi:application",
+                    "-b",
+                    "127.0.0.1:{port}",
+                ],
+            )
+            # Our config on TCP: WhiteNoise's static files, sign-in latency.
+            tcp, tcp_url = self.start_tcp(
+                "gunicorn-tcp", config, {"GUNICORN_BIND": "127.0.0.1:{port}"}
+            )
+            api, static = self.api_path, f"/static/{v.static_file}"
+            gzip = {"Accept-Encoding": "gzip"}
+            direct_api = {**self.direct, **self.auth}
+            direct_gzip = {**self.direct, **gzip}
+            for round_number in range(self.rounds):
+                scenarios = [
+                    (OURS, f"{self.site}{api}", self.auth, "socket"),
+                    (RUNSERVER, f"{runserver_url}{api}", direct_api, runserver.pid),
+                    (PLAIN, f"{plain_url}{api}", direct_api, plain.pid),
+                    (STATIC_NGINX, f"{self.site}{static}", gzip, None),
+                    (STATIC_WHITENOISE, f"{tcp_url}{static}", direct_gzip, tcp.pid),
+                ]  # fmt: skip
+                if round_number % 2:
+                    scenarios.reverse()
+                for name, url, headers, rss in scenarios:
+                    pid = v.gunicorn_pid if rss == "socket" else rss
+                    self.measure(name, url, headers, pid)
+                self.swap_socket_app(app="ceiling:application")
+                self.measure(CEILING, f"{self.site}{api}", {}, v.gunicorn_pid)
+                self.swap_socket_app()
+            self.measure_token_latency(tcp_url)
+            self.extra["authentication"] = self.measure_authentication()
+            if sweep:
+                self.run_sweep()
+        finally:
+            v.step_shutdown()
+            v.cleanup()
+        return self.rows
+
+    def measure_token_latency(self, base_url):
+        """Sign-in latency, one client, straight to Gunicorn: Nginx would
+        rate-limit a loop, and the app allows 10 sign-ins a minute."""
+        v = self.verifier
+        client = http_client(v.domain, int(base_url.rsplit(":", 1)[1]))
+        credentials = {key: v.user[key] for key in ("username", "password")}
+        samples, errors = [], 0
+        for _ in range(TOKEN_SAMPLES):
+            started = time.perf_counter()
+            response = client.post(
+                "/api/auth/token/", credentials, headers={"X-Forwarded-Proto": "https"}
+            )
+            samples.append((time.perf_counter() - started) * 1000)
+            errors += response.status != 200
+        samples.sort()
+        row = self.rows.setdefault(TOKEN, Row(TOKEN))
+        mean = statistics.mean(samples)
+        row.runs.append(
+            Measurement(1000 / mean, samples[len(samples) // 2], samples[-1], errors)
+        )
+
+    def measure_authentication(self):
+        """Microseconds per authenticate(): user looked up, or stateless."""
+        v = self.verifier
+        output = v.run(
+            "authentication-cost",
+            [v.python, "-c", AUTHENTICATION_SCRIPT],
+            env={**v.env, "BENCH_TOKEN": v.access},
+        )
+        return json.loads(output.strip().splitlines()[-1])
+
+    def run_sweep(self):
+        """Our scenario under each worker setting, one after another."""
+        self.sweep = {}
+        for worker_class, workers, threads in SWEEP:
+            label = f"{worker_class}, {workers} workers x {threads} threads"
+            self.swap_socket_app(
+                settings={
+                    "GUNICORN_WORKER_CLASS": worker_class,
+                    "GUNICORN_WORKERS": str(workers),
+                    "GUNICORN_THREADS": str(threads),
+                }
+            )
+            self.measure(
+                label,
+                f"{self.site}{self.api_path}",
+                self.auth,
+                self.verifier.gunicorn_pid,
+            )
+            self.sweep[label] = self.rows.pop(label)
+
+    # Report ---------------------------------------------------------------
+
+    def report(self):
+        lines = [
+            f"{self.connections} connections, {WRK_THREADS} wrk threads, "
+            f"{self.duration}s per run after a {WARM_UP_SECONDS}s warm-up, "
+            f"median of {self.rounds} alternating rounds",
+            "",
+            *table(self.rows.values()),
+            "",
+            "| ratio | value |",
+            "|---|---|",
+        ]
+        rps = {name: row.median("rps") for name, row in self.rows.items()}
+        for label, top, bottom in RATIOS:
+            lines.append(f"| {label} | {rps[top] / rps[bottom]:.2f}x |")
+        cost = self.extra.get("authentication")
+        if cost:
+            lines += [
+                "",
+                "| authentication, per request | microseconds |",
+                "|---|---|",
+                f"| JWTAuthentication (user looked up) | {cost['lookup']:.0f} |",
+                f"| JWTStatelessUserAuthentication | {cost['stateless']:.0f} |",
+                f"| signature and claims check alone | {cost['signature']:.0f} |",
+            ]
+        if getattr(self, "sweep", None):
+            lines += [
+                "",
+                "Worker sweep (our scenario):",
+                "",
+                *table(self.sweep.values()),
+            ]
+        return "\n".join(lines)
+
+
+def table(rows):
+    yield "| scenario | req/s | p50 ms | p99 ms | errors | peak RSS MB |"
+    yield "|---|---:|---:|---:|---:|---:|"
+    for row in rows:
+        rss = row.median("rss_mb")
+        yield (
+            f"| {row.scenario} | {row.median('rps'):.0f} | {row.median('p50_ms'):.1f} "
+            f"| {row.median('p99_ms'):.1f} | {row.errors} | "
+            f"{'-' if rss is None else f'{rss:.0f}'} |"
+        )
