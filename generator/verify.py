@@ -121,7 +121,6 @@ class Verifier:
     # the access-token lifetime, say).
     overrides: dict = field(default_factory=dict)
     processes: dict = field(default_factory=dict)
-    details: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.project = Path(self.project).resolve()
@@ -385,7 +384,6 @@ class Verifier:
                 f"{unit.name} exposure {score} is above {MAX_EXPOSURE}",
             )
             scores.append(f"{unit.name} {score} {match.group(2)}")
-        self.details["exposure"] = scores
         return f"{len(units)} units verified; exposure: " + ", ".join(scores)
 
     def step_nginx_config(self):
@@ -759,7 +757,6 @@ class Verifier:
             )
             self.wait_for_more_answers(counts)
         failed = counts.total() - counts[200]
-        self.details["reload"] = dict(counts)
         check(not failed, f"{failed} of {counts.total()} failed: {dict(counts)}")
         workers = len(old_workers)
         return f"{counts.total()} requests, 0 failed; all {workers} workers replaced"
@@ -781,7 +778,6 @@ class Verifier:
             )
             self.wait_for_more_answers(counts)
         failed = counts.total() - counts[200]
-        self.details["worker_killed"] = dict(counts)
         check(
             failed <= 1, f"{failed} requests failed for one dead worker: {dict(counts)}"
         )
