@@ -884,6 +884,7 @@ class Verifier:
         # SIGTERM (a CI timeout, say) cleans up like Ctrl-C does.
         signal.signal(signal.SIGTERM, _interrupt)
         self.exit_stack = ExitStack()
+        self.failed = False
         self.timings = {}
         self.env = inherited_env()
 
@@ -907,9 +908,6 @@ class Verifier:
                 if not self._run_step(label, getattr(self, method)):
                     return False
             self.out(f"verified {self.project} in {time.perf_counter() - started:.1f}s")
-            if not self.serve:
-                # Logs are kept only when a step failed: the message names them.
-                shutil.rmtree(self.work, ignore_errors=True)
             return True
         finally:
             if not self.serve:
@@ -922,11 +920,13 @@ class Verifier:
         except StepFailed as failure:
             elapsed = time.perf_counter() - started
             self.timings[label] = elapsed
+            self.failed = True
             self.out(f"FAIL  {label:<28} {elapsed:6.2f}s  {failure}")
             if failure.log:
                 self.out(
                     f"----- last lines of {failure.log} -----\n{tail(failure.log)}"
                 )
+            self.out(f"logs of every step: {self.logs}")
             return False
         elapsed = time.perf_counter() - started
         self.timings[label] = elapsed
@@ -941,6 +941,9 @@ class Verifier:
                 process.wait()
         self.socket_path.unlink(missing_ok=True)
         self.exit_stack.close()
+        if not self.failed:
+            # Logs are kept only when a step failed: the message names them.
+            shutil.rmtree(self.work, ignore_errors=True)
 
     def serve_until_interrupted(self):
         """Keep the stack up for a person to try, then shut it down cleanly."""

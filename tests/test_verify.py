@@ -1,6 +1,8 @@
 """`prodstack verify` on every variant: baked, installed, tested and booted
 behind real Nginx and Gunicorn, with the deploy files as rendered."""
 
+import re
+import shutil
 import time
 from pathlib import Path
 
@@ -86,3 +88,7 @@ def test_verify_stops_at_the_first_failure_and_cleans_up(cookies, deploy_base):
     assert "Cache-Control" in result.stdout
     assert "PASS  rate limit" not in result.stdout
     assert not leftovers("broken_static", answers["deploy_root"])
+    # The logs of the failed run are kept, and named in the output.
+    logs = re.search(r"logs of every step: (\S+)/logs$", result.stdout, re.M)
+    assert logs and Path(logs.group(1)).is_dir()
+    shutil.rmtree(logs.group(1))
