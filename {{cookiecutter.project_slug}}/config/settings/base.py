@@ -14,7 +14,8 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 # variables from systemd alone. Variables already set always win.
 read_env_file(os.environ.get("DJANGO_ENV_FILE"))
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-development-only")
+# An empty value counts as unset, as in a freshly copied .env.example.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-development-only"
 DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 

@@ -23,7 +23,7 @@ REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
 SIMPLE_JWT["SIGNING_KEY"] = read_key_file("JWT_PRIVATE_KEY_FILE", BASE_DIR)
 SIMPLE_JWT["VERIFYING_KEY"] = read_key_file("JWT_PUBLIC_KEY_FILE", BASE_DIR)
 {% else %}
-SIMPLE_JWT["SIGNING_KEY"] = os.environ.get(
-    "JWT_SIGNING_KEY", "development-only-jwt-signing-key-not-for-production"
+SIMPLE_JWT["SIGNING_KEY"] = (
+    os.environ.get("JWT_SIGNING_KEY") or "development-only-jwt-signing-key-32-bytes"
 )
 {% endif %}
