@@ -183,7 +183,7 @@ class Bench:
             project, serve=True, out=out, overrides={"JWT_ACCESS_MINUTES": "240"}
         )
         self.rows = {}
-        self.extra = {}
+        self.authentication = None  # microseconds per call, by kind
 
     # Driving ------------------------------------------------------------
 
@@ -308,7 +308,7 @@ class Bench:
                 self.measure(CEILING, f"{self.site}{api}", {}, v.gunicorn_pid)
                 self.swap_socket_app()
             self.measure_token_latency(tcp_url)
-            self.extra["authentication"] = self.measure_authentication()
+            self.authentication = self.measure_authentication()
             if sweep:
                 self.run_sweep()
         finally:
@@ -383,7 +383,7 @@ class Bench:
         rps = {name: row.median("rps") for name, row in self.rows.items()}
         for label, top, bottom in RATIOS:
             lines.append(f"| {label} | {rps[top] / rps[bottom]:.2f}x |")
-        cost = self.extra.get("authentication")
+        cost = self.authentication
         if cost:
             lines += [
                 "",

@@ -60,6 +60,23 @@ def verifiable_bake(variant, output_dir):
         shutil.rmtree(deploy_root, ignore_errors=True)
 
 
+@contextmanager
+def project_or_variant(project, variant_name):
+    """The given project, or the variant baked into a temp folder for the
+    duration (throwaway deploy_root, free ports)."""
+    if bool(project) == bool(variant_name):
+        raise click.UsageError("give either PROJECT or --variant NAME")
+    if project:
+        yield project
+        return
+    variant = variant_or_fail(variant_name)
+    with (
+        tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output,
+        verifiable_bake(variant, output) as baked,
+    ):
+        yield baked
+
+
 def variant_or_fail(name):
     try:
         return get_variant(name)
@@ -248,17 +265,8 @@ def verify_command(project, variant_name, serve):
       prodstack bake default -o /tmp/projects      # deploy_root must be writable
       prodstack verify /tmp/projects/my_api
     """
-    if bool(project) == bool(variant_name):
-        raise click.UsageError("give either PROJECT or --variant NAME")
-    if project:
-        _verify(project, serve)
-        return
-    variant = variant_or_fail(variant_name)
-    with (
-        tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output,
-        verifiable_bake(variant, output) as baked,
-    ):
-        _verify(baked, serve)
+    with project_or_variant(project, variant_name) as path:
+        _verify(path, serve)
 
 
 @main.command("demo")
@@ -326,17 +334,8 @@ def bench_command(
       prodstack bench --variant default --sweep     # what make bench runs
       prodstack bench --variant minimal --duration 1 --rounds 1
     """
-    if bool(project) == bool(variant_name):
-        raise click.UsageError("give either PROJECT or --variant NAME")
-    if project:
-        _bench(project, duration, connections, rounds, sweep, markdown)
-        return
-    variant = variant_or_fail(variant_name)
-    with (
-        tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output,
-        verifiable_bake(variant, output) as baked,
-    ):
-        _bench(baked, duration, connections, rounds, sweep, markdown)
+    with project_or_variant(project, variant_name) as path:
+        _bench(path, duration, connections, rounds, sweep, markdown)
 
 
 def _bench(project, duration, connections, rounds, sweep, markdown):

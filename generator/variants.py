@@ -1,13 +1,10 @@
 """The supported matrix, read from variants.yaml: the one source tests, CI and
 the CLI share."""
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-
-from generator import TEMPLATE_DIR
 
 VARIANTS_FILE = Path(__file__).with_name("variants.yaml")
 
@@ -30,12 +27,6 @@ class Variant:
             f"{self.name}-database:{self.answers['database']}"
             f"-jwt:{self.answers['jwt_algorithm']}"
         )
-
-
-def template_prompts():
-    """The keys a user is asked for, in cookiecutter.json's order."""
-    context = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
-    return [key for key in context if not key.startswith("_")]
 
 
 def load_variants(path=VARIANTS_FILE):

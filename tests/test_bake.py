@@ -1,12 +1,13 @@
 """Every variant bakes into a clean, complete project with its own secrets."""
 
-import json
 import re
 import shutil
 import stat
 import tomllib
 
 import pytest
+
+from generator.answers import template_context
 
 from .helpers import BIN, TEMPLATE, VARIANTS, run
 
@@ -174,7 +175,7 @@ def test_two_bakes_never_share_a_secret(cookies, variant):
 
 
 def test_variants_cover_every_value_of_every_choice():
-    context = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    context = template_context(TEMPLATE)
     for key, default in context.items():
         if key.startswith("_"):
             continue
