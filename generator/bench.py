@@ -1,9 +1,10 @@
 """Benchmark a generated project's production stack.
 
-The stack is booted exactly as `prodstack verify` boots it (Gunicorn from the
-unit's ExecStart behind the rendered Nginx site), then driven with wrk over
-loopback against: manage.py runserver, Gunicorn with no config, and a raw
-WSGI hello-world behind the same Nginx and Gunicorn config (the ceiling).
+The local stack is brought up exactly as `prodstack verify` brings it up
+(Gunicorn from the unit's ExecStart behind the rendered Nginx site), then
+driven with wrk over loopback against: manage.py runserver, Gunicorn with no
+config, and a raw WSGI hello-world behind the same Nginx and Gunicorn config
+(the ceiling).
 Every run is bounded in time, follows a warm-up, and the scenarios alternate
 order from round to round so the machine's drift cancels out.
 """
@@ -11,7 +12,6 @@ order from round to round so the machine's drift cancels out.
 import contextlib
 import json
 import re
-import shlex
 import statistics
 import subprocess
 import threading
@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.loopback import free_port, http_client
-from generator.verify import StepFailed, Verifier, wait_for
+from generator.processes import StepFailed, wait_for
+from generator.project import Project
+from generator.runner import handle_termination, run_steps
+from generator.stack import FORWARDED, LocalStack
 
 OURS = "ours: Nginx + Gunicorn, our config"
 RUNSERVER = "manage.py runserver"
@@ -68,7 +71,7 @@ print(json.dumps({
 """
 WRK_THREADS = 2
 WARM_UP_SECONDS = 1
-# The app allows 10 sign-ins a minute per client, and the JWT flow used 2.
+# The app allows 10 sign-ins a minute per client, and the stack's sign-in used 1.
 TOKEN_SAMPLES = 8
 CEILING_APP = """\
 def application(environ, start_response):
@@ -179,8 +182,8 @@ class Bench:
     def __init__(self, project, duration, connections, rounds, out=print):
         self.duration, self.connections, self.rounds = duration, connections, rounds
         self.out = out
-        self.verifier = Verifier(
-            project, serve=True, out=out, overrides={"JWT_ACCESS_MINUTES": "240"}
+        self.stack = LocalStack(
+            Project.load(project), overrides={"JWT_ACCESS_MINUTES": "240"}
         )
         self.rows = {}
         self.authentication = None  # microseconds per call, by kind
@@ -191,8 +194,8 @@ class Bench:
         """wrk in a private mount namespace whose /etc/hosts maps the site's
         domain to 127.0.0.1, so TLS names the right server and no name is
         ever looked up outside this machine."""
-        hosts = self.verifier.work / "hosts"
-        hosts.write_text(f"127.0.0.1 {self.verifier.domain}\n")
+        hosts = self.stack.work / "hosts"
+        hosts.write_text(f"127.0.0.1 {self.stack.project.domain}\n")
         command = [
             "wrk", "--latency", f"-t{WRK_THREADS}", f"-c{self.connections}",
             f"-d{duration}s", "--timeout", "5s",
@@ -224,51 +227,48 @@ class Bench:
         """A server on a free loopback port ("{port}" in its command or
         environment); wait until it answers."""
         port = str(free_port())
-        env = {**self.verifier.env, **(extra_env or {})}
+        env = {**self.stack.env, **(extra_env or {})}
         env = {key: value.replace("{port}", port) for key, value in env.items()}
         command = [part.replace("{port}", port) for part in command]
-        process, log = self.verifier.start(name, command, env=env)
-        client = http_client(self.verifier.domain, int(port))
-        probe = {"X-Forwarded-Proto": "https"}
+        process, log = self.stack.processes.start(name, command, env=env)
+        client = http_client(self.stack.project.domain, int(port))
         wait_for(
-            lambda: client.get("/api/health/", headers=probe).status, name, log=log
+            lambda: client.get("/api/health/", headers=FORWARDED).status, name, log=log
         )
         return process, f"http://127.0.0.1:{port}"
 
     def swap_socket_app(self, app=None, settings=None):
         """Restart the socket-activated Gunicorn with another app or settings."""
-        v = self.verifier
-        v.stop_gunicorn()
-        command = shlex.split(v.service["ExecStart"][0])
+        command = self.stack.project.exec_start
         if app:
-            command = [*command[:-1], "--pythonpath", str(v.work), app]
-        for name, value in (settings or {}).items():
-            v.env[name] = value
-            v.production_env[name] = value
-        v.start_socket_gunicorn(command)
+            command = [*command[:-1], "--pythonpath", str(self.stack.work), app]
+        self.stack.restart_gunicorn(command, settings)
 
     def prepare(self):
-        v = self.verifier
-        if not v.boot():
+        stack = self.stack
+        report = run_steps(stack, [*stack.PREPARE, *stack.BOOT], self.out)
+        if not report.passed:
             raise StepFailed("the stack did not come up: run prodstack verify")
-        v.step_jwt_flow()  # leaves a valid access token in v.access
-        self.auth = {"Authorization": f"Bearer {v.access}"}
-        if v.answers["example_api"]:
+        access = stack.user.access
+        self.auth = {"Authorization": f"Bearer {access}"}
+        if stack.project.answers["example_api"]:
             for number in range(20):
-                v.https.post("/api/notes/", {"title": f"note {number}"}, token=v.access)
+                note = {"title": f"note {number}"}
+                stack.https.post("/api/notes/", note, token=access)
             self.api_path = "/api/notes/"
         else:
             self.api_path = "/api/auth/me/"
-        (v.work / "ceiling.py").write_text(CEILING_APP)
-        self.site = f"https://{v.domain}:{v.https_port}"
-        self.direct = {"Host": v.domain, "X-Forwarded-Proto": "https"}
+        (stack.work / "ceiling.py").write_text(CEILING_APP)
+        self.site = stack.project.site_url
+        self.direct = {"Host": stack.project.domain, **FORWARDED}
 
     def run(self, sweep=False):
-        v = self.verifier
+        stack = self.stack
+        handle_termination()
+        failed = True
         try:
             self.prepare()
-            venv = v.project / ".venv" / "bin"
-            config = shlex.split(v.service["ExecStart"][0])
+            venv = stack.project.path / ".venv" / "bin"
             runserver, runserver_url = self.start_tcp(
                 "runserver",
                 [str(venv / "python"), "manage.py", "runserver", "127.0.0.1:{port}",
@@ -285,9 +285,11 @@ class Bench:
             )
             # Our config on TCP: WhiteNoise's static files, sign-in latency.
             tcp, tcp_url = self.start_tcp(
-                "gunicorn-tcp", config, {"GUNICORN_BIND": "127.0.0.1:{port}"}
+                "gunicorn-tcp",
+                stack.project.exec_start,
+                {"GUNICORN_BIND": "127.0.0.1:{port}"},
             )
-            api, static = self.api_path, f"/static/{v.static_file}"
+            api, static = self.api_path, f"/static/{stack.static_file}"
             gzip = {"Accept-Encoding": "gzip"}
             direct_api = {**self.direct, **self.auth}
             direct_gzip = {**self.direct, **gzip}
@@ -302,31 +304,31 @@ class Bench:
                 if round_number % 2:
                     scenarios.reverse()
                 for name, url, headers, rss in scenarios:
-                    pid = v.gunicorn_pid if rss == "socket" else rss
+                    pid = stack.gunicorn_pid if rss == "socket" else rss
                     self.measure(name, url, headers, pid)
                 self.swap_socket_app(app="ceiling:application")
-                self.measure(CEILING, f"{self.site}{api}", {}, v.gunicorn_pid)
+                self.measure(CEILING, f"{self.site}{api}", {}, stack.gunicorn_pid)
                 self.swap_socket_app()
             self.measure_token_latency(tcp_url)
             self.authentication = self.measure_authentication()
             if sweep:
                 self.run_sweep()
+            failed = False
         finally:
-            v.step_shutdown()
-            v.cleanup()
+            stack.shut_down()
+            stack.clean_up(keep_logs=failed)
         return self.rows
 
     def measure_token_latency(self, base_url):
         """Sign-in latency, one client, straight to Gunicorn: Nginx would
         rate-limit a loop, and the app allows 10 sign-ins a minute."""
-        v = self.verifier
-        client = http_client(v.domain, int(base_url.rsplit(":", 1)[1]))
-        credentials = {key: v.user[key] for key in ("username", "password")}
+        stack = self.stack
+        client = http_client(stack.project.domain, int(base_url.rsplit(":", 1)[1]))
         samples, errors = [], 0
         for _ in range(TOKEN_SAMPLES):
             started = time.perf_counter()
             response = client.post(
-                "/api/auth/token/", credentials, headers={"X-Forwarded-Proto": "https"}
+                "/api/auth/token/", stack.user.credentials, headers=FORWARDED
             )
             samples.append((time.perf_counter() - started) * 1000)
             errors += response.status != 200
@@ -339,11 +341,11 @@ class Bench:
 
     def measure_authentication(self):
         """Microseconds per authenticate(): user looked up, or stateless."""
-        v = self.verifier
-        output = v.run(
+        stack = self.stack
+        output = stack.run(
             "authentication-cost",
-            [v.python, "-c", AUTHENTICATION_SCRIPT],
-            env={**v.env, "BENCH_TOKEN": v.access},
+            [stack.python, "-c", AUTHENTICATION_SCRIPT],
+            env={**stack.env, "BENCH_TOKEN": stack.user.access},
         )
         return json.loads(output.strip().splitlines()[-1])
 
@@ -363,7 +365,7 @@ class Bench:
                 label,
                 f"{self.site}{self.api_path}",
                 self.auth,
-                self.verifier.gunicorn_pid,
+                self.stack.gunicorn_pid,
             )
             self.sweep[label] = self.rows.pop(label)
 

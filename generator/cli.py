@@ -44,18 +44,10 @@ def verifiable_bake(variant, output_dir):
     """Bake a variant with a throwaway deploy_root and free high ports, so
     verify can run its deploy files as rendered without touching /srv or
     ports 80 and 443. The deploy_root is removed afterwards."""
-    from generator.loopback import free_port
-
     deploy_root = Path(tempfile.mkdtemp(prefix=f"prodstack-{variant.name}-srv-"))
     deploy_root.chmod(0o755)  # Nginx's workers read static files below it
-    answers = {
-        **variant.answers,
-        "deploy_root": str(deploy_root),
-        "http_port": free_port(),
-        "https_port": free_port(),
-    }
     try:
-        yield bake(answers, output_dir)
+        yield bake(variant.answers_for_test_stack(deploy_root), output_dir)
     finally:
         shutil.rmtree(deploy_root, ignore_errors=True)
 
@@ -295,14 +287,10 @@ def demo_command(demo_dir):
 
 
 def _verify(project, serve):
-    from generator.verify import Verifier
+    from generator.verify import verify
 
-    verifier = Verifier(project, serve=serve, out=click.echo)
-    if not verifier.verify():
-        verifier.cleanup()
+    if not verify(project, serve=serve, out=click.echo).passed:
         raise SystemExit(1)
-    if serve:
-        verifier.serve_until_interrupted()
 
 
 @main.command("bench")
@@ -340,7 +328,7 @@ def bench_command(
 
 def _bench(project, duration, connections, rounds, sweep, markdown):
     from generator.bench import Bench
-    from generator.verify import StepFailed
+    from generator.processes import StepFailed
 
     bench = Bench(project, duration, connections, rounds, out=click.echo)
     try:

@@ -1,6 +1,8 @@
-"""Small HTTP clients for loopback checks: HTTPS to 127.0.0.1 that presents the
-site's domain (SNI, Host, certificate check), and HTTP over a unix socket."""
+"""Small HTTP clients for a stack's checks: HTTPS to an address (127.0.0.1, or a
+test host's) that presents the site's domain (SNI, Host, certificate check), plain
+HTTP the same way, and HTTP over a unix socket. No name is ever looked up."""
 
+import functools
 import http.client
 import json
 import socket
@@ -21,15 +23,25 @@ class Response:
         return self.headers.get_all(name) or []
 
 
-class _LoopbackHTTPS(http.client.HTTPSConnection):
+class _AddressedHTTPS(http.client.HTTPSConnection):
+    """Connects to `address` while presenting `host` (SNI, certificate check)."""
+
+    def __init__(self, host, port, address, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self.address = address
+
     def connect(self):
-        raw = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        raw = socket.create_connection((self.address, self.port), self.timeout)
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
 
-class _LoopbackHTTP(http.client.HTTPConnection):
+class _AddressedHTTP(http.client.HTTPConnection):
+    def __init__(self, host, port, address, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self.address = address
+
     def connect(self):
-        self.sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 
 class _UnixHTTP(http.client.HTTPConnection):
@@ -79,15 +91,24 @@ class Client:
         return self.request("POST", path, body=body, **kwargs)
 
 
-def https_client(domain, port, ca_file, timeout=10):
-    context = ssl.create_default_context(cafile=str(ca_file))
+def https_client(domain, port, ca_file, address="127.0.0.1", timeout=10):
+    """The CA file is read at the first request, so a stack can hand out its
+    client before it has made its certificate."""
+
+    @functools.cache
+    def context():
+        return ssl.create_default_context(cafile=str(ca_file))
+
     return Client(
-        lambda: _LoopbackHTTPS(domain, port, context=context, timeout=timeout), domain
+        lambda: _AddressedHTTPS(
+            domain, port, address, context=context(), timeout=timeout
+        ),
+        domain,
     )
 
 
-def http_client(host, port, timeout=10):
-    return Client(lambda: _LoopbackHTTP(host, port, timeout=timeout), host)
+def http_client(host, port, address="127.0.0.1", timeout=10):
+    return Client(lambda: _AddressedHTTP(host, port, address, timeout=timeout), host)
 
 
 def unix_client(socket_path, host, timeout=10):

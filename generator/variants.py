@@ -19,6 +19,20 @@ class Variant:
     def slug(self):
         return self.answers["project_slug"]
 
+    def answers_for_test_stack(self, deploy_root, slug=None):
+        """These answers with a throwaway deploy_root and free high ports, so
+        the deploy files can run as rendered without touching /srv or ports
+        80 and 443; a slug of its own keeps its socket apart from others."""
+        from generator.loopback import free_port
+
+        return {
+            **self.answers,
+            "project_slug": slug or self.slug,
+            "deploy_root": str(deploy_root),
+            "http_port": free_port(),
+            "https_port": free_port(),
+        }
+
     @property
     def test_id(self):
         """Reads like the answers that set this variant apart, e.g.

@@ -23,7 +23,7 @@ PRUNE = {
         "{slug}/accounts/registration.py",
         "tests/test_registration.py",
     ],
-    "api_docs": ["tests/test_api_docs.py"],
+    "api_docs": ["tests/test_api_docs.py", "fuzz"],
     "jwt_algorithm:RS256": ["tests/test_rs256.py"],
     "ci:github": [".github"],
 }

@@ -5,8 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from generator.loopback import free_port
-
 from .helpers import TEMPLATE, TIMINGS, VARIANT_PARAMS, VARIANTS, Baked
 
 
@@ -25,12 +23,7 @@ def baked(request, cookies_session, deploy_base):
     """Each variant baked once per session, with a temporary deploy_root and
     free high ports so verify can run its deploy files as rendered."""
     variant = request.param
-    answers = {
-        **variant.answers,
-        "deploy_root": str(deploy_base / variant.name),
-        "http_port": free_port(),
-        "https_port": free_port(),
-    }
+    answers = variant.answers_for_test_stack(deploy_base / variant.name)
     started = time.perf_counter()
     result = cookies_session.bake(template=str(TEMPLATE), extra_context=answers)
     TIMINGS[("bake", variant.name)] = time.perf_counter() - started

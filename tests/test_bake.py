@@ -20,7 +20,7 @@ OPTION_FILES = {
         "{slug}/accounts/registration.py",
         "tests/test_registration.py",
     ],
-    "api_docs": ["tests/test_api_docs.py"],
+    "api_docs": ["tests/test_api_docs.py", "fuzz/test_openapi.py"],
 }
 OPTION_WORDS = {
     "example_api": ["notes", "Note"],

@@ -1,21 +1,25 @@
-"""The benchmark, smoke-sized: every row printed, no errors. Speed itself is
+"""The benchmark, smoke-sized: every row measured, no errors. Speed itself is
 measured by `make bench` (BENCHMARKS.md), never asserted here."""
 
 import re
 
-from generator.bench import RATIOS, parse_wrk
-
-from .helpers import BIN, run
-
-ROWS = (
-    "ours: Nginx + Gunicorn, our config",
-    "manage.py runserver",
-    "gunicorn config.wsgi, no config",
-    "ceiling: WSGI hello, same Nginx + config",
-    "static file: Nginx",
-    "static file: WhiteNoise (our Gunicorn)",
-    "token obtain (Argon2), 1 client",
+from generator.bench import (
+    CEILING,
+    OURS,
+    PLAIN,
+    RATIOS,
+    RUNSERVER,
+    STATIC_NGINX,
+    STATIC_WHITENOISE,
+    TOKEN,
+    Bench,
+    parse_wrk,
 )
+
+from .helpers import TEMPLATE, VARIANTS
+
+# Every scenario the report holds.
+ROWS = (OURS, RUNSERVER, PLAIN, CEILING, STATIC_NGINX, STATIC_WHITENOISE, TOKEN)
 
 WRK_OUTPUT = """\
 Running 1s test @ https://api.example.com:4443/api/notes/
@@ -43,21 +47,23 @@ def test_wrk_output_is_parsed_with_units_and_errors():
     assert measurement.errors == 7
 
 
-def test_bench_smoke_prints_every_row_without_errors():
-    result = run(
-        [BIN / "prodstack", "bench", "--variant", "default", "--duration", "1",
-         "--rounds", "1", "--connections", "8"]
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    rows = {}
-    for line in result.stdout.splitlines():
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if len(cells) == 6 and cells[0] in ROWS:
-            rows[cells[0]] = cells
-    assert set(rows) == set(ROWS), result.stdout
-    for name, cells in rows.items():
-        assert float(cells[1]) > 0, name
-        assert cells[4] == "0", f"{name}: {cells[4]} errors"
+def test_bench_smoke_measures_every_row_without_errors(cookies, deploy_base):
+    answers = VARIANTS["default"].answers_for_test_stack(
+        deploy_base / "bench_smoke", slug="bench_smoke"
+    )
+    baked = cookies.bake(template=str(TEMPLATE), extra_context=answers)
+    assert baked.exit_code == 0, baked.exception
+    lines = []
+    bench = Bench(baked.project_path, duration=1, connections=8, rounds=1,
+                  out=lines.append)  # fmt: skip
+
+    rows = bench.run()
+
+    assert set(rows) == set(ROWS), "\n".join(lines)
+    for name, row in rows.items():
+        assert row.median("rps") > 0, name
+        assert row.errors == 0, f"{name}: {row.errors} errors"
+    report = bench.report()
     for label, _, _ in RATIOS:
-        assert re.search(rf"\| {re.escape(label)} \| [\d.]+x \|", result.stdout), label
-    assert "JWTStatelessUserAuthentication" in result.stdout
+        assert re.search(rf"\| {re.escape(label)} \| [\d.]+x \|", report), label
+    assert set(bench.authentication) == {"lookup", "stateless", "signature"}

@@ -1,12 +1,13 @@
 """The prodstack CLI as people and CI drive it, and the CI workflows."""
 
 import json
+import shutil
 import subprocess
 
 import pytest
 import yaml
 
-from .helpers import BIN, TEMPLATE, VARIANTS, run, template_repo
+from .helpers import BIN, TEMPLATE, VARIANTS, git, run, template_repo
 
 PRODSTACK = BIN / "prodstack"
 
@@ -183,3 +184,29 @@ def test_generated_workflow_is_schema_valid(baked):
     assert set(jobs) == {"lint", "test"}
     has_postgres = "postgres" in jobs["test"].get("services", {})
     assert has_postgres is (baked.answers["database"] == "postgresql")
+
+
+def test_cli_installed_without_editable_mode_bakes(tmp_path):
+    """`pip install .` into a fresh venv carries the template as package data."""
+    # A copy of the checkout, so the build leaves nothing in it.
+    source = tmp_path / "source"
+    listed = git("ls-files", "--cached", "--others", "--exclude-standard", cwd=TEMPLATE)
+    for name in listed.stdout.splitlines():
+        if (TEMPLATE / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(TEMPLATE / name, source / name)
+    venv = tmp_path / "venv"
+    assert run([BIN / "uv", "venv", "--quiet", venv]).returncode == 0
+    installed = run(
+        [BIN / "uv", "pip", "install", "--quiet", "--python", venv / "bin" / "python",
+         source],
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    result = run(
+        [venv / "bin" / "prodstack", "new", "--variant", "default", "--no-input",
+         "-o", tmp_path / "out"],
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / VARIANTS["default"].slug / "manage.py").is_file()

@@ -1,0 +1,31 @@
+"""Every check verify runs, as data: (label, function of the stack), in the
+order they run. Labels are what people and tests read."""
+
+from generator.checks import audits, faults, http
+
+# On the project and its rendered files, once installed, before anything boots.
+AUDITS = (
+    ("ruff", audits.ruff),
+    ("check --deploy", audits.check_deploy),
+    ("project tests", audits.project_tests),
+    ("schemathesis", audits.schema_fuzz),
+    ("gunicorn --check-config", audits.gunicorn_config),
+    ("systemd units", audits.units),
+    ("nginx -t + gixy", audits.nginx_config),
+)
+
+# Through Nginx while the stack serves; it keeps serving afterwards.
+HTTP = (
+    ("JWT flow over HTTPS", http.jwt_flow),
+    ("redirect, ACME, headers", http.edges),
+    ("static files", http.static_files),
+    ("rate limit", http.rate_limit),
+    ("HUP reload under load", http.reload),
+)
+
+# Break the stack on purpose: not run when it is to keep serving.
+FAULTS = (
+    ("worker killed under load", faults.worker_killed),
+    ("database outage", faults.database_outage),
+    ("gunicorn down: 502", faults.gunicorn_down),
+)

@@ -1,0 +1,184 @@
+"""Checks over HTTPS through the stack's Nginx: the JWT flow, the edges of the
+site (redirect, ACME path, unknown hosts, headers), static files, the rate
+limit, and a configuration reload under load. None of them leaves state that
+another needs; each may run again after the stack was changed."""
+
+import signal
+
+from generator.checks.loops import request_loop
+from generator.loopback import http_client, https_client
+from generator.processes import StepFailed, check, wait_for
+from generator.stack import FORWARDED
+
+RATE_LIMIT_PROBES = 20
+
+
+def jwt_flow(stack):
+    """Sign in, me/, rotation, reuse revokes the family, logout."""
+    https, user = stack.https, stack.user
+    response = https.post("/api/auth/token/", user.credentials)
+    check(
+        response.status == 200,
+        f"token answered {response.status}: {response.body[:200]}",
+    )
+    first = response.json()
+    check(https.get("/api/auth/me/").status == 401, "me/ without a token was not 401")
+    me = https.get("/api/auth/me/", token=first["access"])
+    check(
+        me.status == 200 and me.json()["username"] == user.username,
+        f"me/ answered {me.status}",
+    )
+
+    rotated = https.post("/api/auth/token/refresh/", {"refresh": first["refresh"]})
+    check(rotated.status == 200, f"refresh answered {rotated.status}")
+    second = rotated.json()
+    check(
+        second["refresh"] != first["refresh"],
+        "refresh did not rotate the refresh token",
+    )
+    reused = https.post("/api/auth/token/refresh/", {"refresh": first["refresh"]})
+    check(
+        reused.status == 401, f"a rotated refresh token worked again ({reused.status})"
+    )
+    # Reuse means the token leaked: the whole family is revoked, the stack's
+    # own refresh token included (its access token lives on until it expires).
+    family = https.post("/api/auth/token/refresh/", {"refresh": second["refresh"]})
+    check(
+        family.status == 401,
+        f"reuse left the newest refresh token working ({family.status})",
+    )
+
+    third = https.post("/api/auth/token/", user.credentials)
+    check(third.status == 200, f"signing in again answered {third.status}")
+    third = third.json()
+    verify = https.post("/api/auth/token/verify/", {"token": third["access"]})
+    check(verify.status == 200, f"verify answered {verify.status}")
+    if stack.project.answers["example_api"]:
+        before = https.get("/api/notes/", token=third["access"]).json()["count"]
+        created = https.post("/api/notes/", {"title": "verify"}, token=third["access"])
+        check(created.status == 201, f"creating a note answered {created.status}")
+        after = https.get("/api/notes/", token=third["access"]).json()["count"]
+        check(after == before + 1, f"the note list went from {before} to {after}")
+
+    logout = https.post("/api/auth/logout/", {"refresh": third["refresh"]})
+    check(logout.status == 204, f"logout answered {logout.status}")
+    after = https.post("/api/auth/token/refresh/", {"refresh": third["refresh"]})
+    check(after.status == 401, f"a logged-out refresh token worked ({after.status})")
+    return "sign-in, me, rotation, reuse revokes the family, logout, refused after"
+
+
+def edges(stack):
+    """Redirect, ACME path, unknown hosts, and the response headers."""
+    project = stack.project
+    redirect = stack.http.get("/api/health/?x=1")
+    expected = f"{project.site_url}/api/health/?x=1"
+    check(
+        redirect.status == 301 and redirect.headers["Location"] == expected,
+        f"HTTP answered {redirect.status} {redirect.headers['Location']}",
+    )
+
+    stack.put_acme_challenge("verify-token", "acme-ok")
+    acme = stack.http.get("/.well-known/acme-challenge/verify-token")
+    check(
+        acme.status == 200 and acme.body == b"acme-ok",
+        f"ACME path answered {acme.status}",
+    )
+
+    strangers = (
+        ("HTTP", http_client("unknown.example", project.http_port, stack.address)),
+        (
+            "HTTPS",
+            https_client(
+                "unknown.example", project.https_port, stack.certificate, stack.address
+            ),
+        ),
+    )
+    for name, client in strangers:
+        try:
+            stray = client.get("/").status
+        except OSError:  # connection closed (444) or handshake refused
+            stray = None
+        check(stray is None, f"{name} to an unknown host name answered {stray}")
+
+    response = stack.https.get("/api/health/")
+    hsts = response.header_values("Strict-Transport-Security")
+    check(len(hsts) == 1 and "max-age=31536000" in hsts[0], f"HSTS headers: {hsts}")
+    for name, value in (
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+    ):
+        check(
+            response.header_values(name) == [value],
+            f"{name}: {response.header_values(name)}",
+        )
+    check(
+        response.headers["Server"] == "nginx",
+        f"Server header: {response.headers['Server']}",
+    )
+    return "301 to HTTPS, ACME served, unknown hosts dropped, one of each header"
+
+
+def static_files(stack):
+    """A hashed static file through Nginx, and through WhiteNoise behind it."""
+    path = f"/static/{stack.static_file}"
+    gzip = {"Accept-Encoding": "gzip"}
+    by_nginx = stack.https.get(path, headers=gzip)
+    check(by_nginx.status == 200, f"Nginx answered {by_nginx.status} for {path}")
+    check(
+        "immutable" in by_nginx.headers["Cache-Control"],
+        f"Cache-Control: {by_nginx.headers['Cache-Control']}",
+    )
+    check(
+        by_nginx.headers["Content-Encoding"] == "gzip",
+        "Nginx did not serve the precompressed file",
+    )
+    check(
+        len(by_nginx.header_values("Strict-Transport-Security")) == 1,
+        "static file lacks HSTS",
+    )
+    by_whitenoise = stack.direct.get(path, headers={**gzip, **FORWARDED})
+    check(by_whitenoise.status == 200, f"WhiteNoise answered {by_whitenoise.status}")
+    check(
+        by_whitenoise.headers["Content-Encoding"] == "gzip",
+        "WhiteNoise did not compress",
+    )
+    check(
+        "immutable" in by_whitenoise.headers["Cache-Control"],
+        "WhiteNoise did not cache forever",
+    )
+    return f"{path}: Nginx gzip_static + immutable; WhiteNoise gzip + immutable"
+
+
+def rate_limit(stack):
+    """Quick wrong sign-ins meet Nginx's 429 (JSON) before the app's own.
+
+    It spends the address's token budget for a while, so it runs after every
+    other check that signs in."""
+    wrong = {"username": "nobody", "password": "wrong"}
+    for attempt in range(1, RATE_LIMIT_PROBES + 1):
+        response = stack.https.post("/api/auth/token/", wrong)
+        if response.status == 429:
+            check(
+                response.json() == {"detail": "Too many requests."},
+                f"429 came from Django, not Nginx: {response.body}",
+            )
+            return f"Nginx answered 429 (JSON) at attempt {attempt}"
+        check(response.status == 401, f"wrong credentials answered {response.status}")
+    raise StepFailed(f"no 429 after {RATE_LIMIT_PROBES} quick token requests")
+
+
+def reload(stack):
+    """HUP Gunicorn under a bounded request loop: every worker is replaced
+    (the configuration is read again) and no request fails."""
+    old_workers = stack.worker_pids()
+    with request_loop(stack.https) as loop:
+        stack.signal(stack.gunicorn_pid, signal.SIGHUP)
+        wait_for(
+            lambda: stack.worker_pids() and not (stack.worker_pids() & old_workers),
+            "every worker to be replaced after HUP",
+            log=stack.gunicorn_log,
+        )
+        loop.wait_for_more_answers()
+    loop.assert_none_failed()
+    return f"{loop.summary()}; all {len(old_workers)} workers replaced"

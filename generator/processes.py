@@ -1,0 +1,118 @@
+"""Commands and long-running processes for a stack, each with its own log file,
+and the failure type every stack step and check raises."""
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+START_DEADLINE = 30
+STOP_DEADLINE = 40
+
+
+class StepFailed(Exception):
+    """A step or check did not hold. `log` names the file whose tail helps."""
+
+    def __init__(self, message, log=None):
+        super().__init__(message)
+        self.log = log
+
+
+def check(condition, message, log=None):
+    if not condition:
+        raise StepFailed(message, log)
+
+
+def wait_for(probe, what, deadline=START_DEADLINE, log=None):
+    """Poll probe() until it returns a true value, or fail after deadline s."""
+    end = time.monotonic() + deadline
+    last_error = None
+    while time.monotonic() < end:
+        try:
+            result = probe()
+            if result:
+                return result
+        except OSError as error:
+            last_error = error
+        time.sleep(0.05)
+    raise StepFailed(f"{what} within {deadline}s (last error: {last_error})", log)
+
+
+def tail(path, lines=30):
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def inherited_env():
+    """The caller's environment (proxies, CA bundles, caches) without anything
+    that would configure the project behind the stack's back."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "JWT_", "GUNICORN_"))
+        and key not in ("DATABASE_URL", "VIRTUAL_ENV", "PYTHONPATH")
+    }
+
+
+class Processes:
+    """Runs commands with their output in logs/NAME.log, and keeps the
+    background ones by name so they can be stopped, or killed at the end."""
+
+    def __init__(self, logs, cwd):
+        self.logs, self.cwd = logs, cwd
+        self.running = {}
+
+    def run(self, name, command, env, cwd=None):
+        """Run a command to completion; fail with its log if it exits non-zero."""
+        log = self.logs / f"{name}.log"
+        with log.open("w") as output:
+            result = subprocess.run(
+                [str(part) for part in command],
+                cwd=cwd or self.cwd,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+        check(result.returncode == 0, f"{name} exited {result.returncode}", log)
+        return log.read_text()
+
+    def start(self, name, command, env, cwd=None):
+        log = self.logs / f"{name}.log"
+        # The child keeps its own copy of the file; ours closes at once.
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [str(part) for part in command],
+                cwd=cwd or self.cwd,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.running[name] = process
+        return process, log
+
+    def stop(self, name, sig=signal.SIGTERM):
+        """Signal a process and wait for it and its whole session to end."""
+        process = self.running.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(sig)
+        try:
+            process.wait(STOP_DEADLINE)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise StepFailed(
+                f"{name} ignored {sig.name} for {STOP_DEADLINE}s"
+            ) from None
+
+    def kill_all(self):
+        for name in list(self.running):
+            process = self.running.pop(name)
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

@@ -1,0 +1,354 @@
+"""The local stack: a generated project's rendered deploy, brought up on this
+machine the way deploy/README.md lays it out on a server.
+
+deploy_root/current -> the project, deploy_root/shared/ for state; the project
+installed into its own venv; SQLite, or a throwaway PostgreSQL cluster;
+Gunicorn from the systemd unit's ExecStart, handed the socket unit's
+ListenStream by systemd-socket-activate; a private Nginx running the rendered
+site with a self-signed certificate. When it is up, the stack hands out what
+checks need (clients, pids, paths, the production environment, a signed-in
+user) and takes it all down again at the end.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.loopback import http_client, https_client, unix_client
+from generator.postgres import postgres_cluster
+from generator.processes import (
+    STOP_DEADLINE,
+    Processes,
+    StepFailed,
+    check,
+    inherited_env,
+    wait_for,
+)
+
+BIN = Path(sys.executable).parent
+# What Nginx adds in front of every request it proxies.
+FORWARDED = {"X-Forwarded-Proto": "https"}
+
+
+@dataclass
+class User:
+    """The stack's signed-in user; each run makes its own, so a stack can come
+    up again on the same database."""
+
+    username: str
+    email: str
+    password: str
+    access: str = ""
+    refresh: str = ""
+
+    @classmethod
+    def fresh(cls):
+        name = f"verify_{secrets.token_hex(4)}"
+        return cls(name, f"{name}@example.com", secrets.token_urlsafe(16))
+
+    @property
+    def credentials(self):
+        return {"username": self.username, "password": self.password}
+
+
+class LocalStack:
+    # Where the site answers; a host stack has the test host's address.
+    address = "127.0.0.1"
+
+    def __init__(self, project, overrides=None):
+        self.project = project
+        # Extra variables for the service's environment (the benchmark
+        # lengthens the access-token lifetime, say).
+        self.overrides = overrides or {}
+        self.work = Path(tempfile.mkdtemp(prefix=f"prodstack-verify-{project.slug}-"))
+        self.work.chmod(0o755)
+        self.logs = self.work / "logs"
+        self.logs.mkdir()
+        self.processes = Processes(self.logs, project.path)
+        self.exit_stack = ExitStack()
+        self.env = inherited_env()
+        self.user = User.fresh()
+        self.database = None
+        self.shared = project.deploy_root / "shared"
+        self.python = project.path / ".venv" / "bin" / "python"
+        self.socket_path = Path(project.socket_unit["ListenStream"][0])
+        self.nginx_prefix = self.work / "nginx"
+        self.certificate = self.shared / "tls" / "fullchain.pem"
+        self.https = https_client(project.domain, project.https_port, self.certificate)
+        self.http = http_client(project.domain, project.http_port)
+        self.direct = unix_client(self.socket_path, project.domain)
+        self.gunicorn_log = self.logs / "gunicorn.log"
+
+    # Running things ----------------------------------------------------------
+
+    def run(self, name, command, env=None, cwd=None):
+        return self.processes.run(name, command, env or self.env, cwd)
+
+    def manage(self, name, *args, env=None):
+        return self.run(name, [self.python, "manage.py", *args], env=env)
+
+    @property
+    def nginx(self):
+        """Nginx with this stack's main file, which includes the rendered site."""
+        conf = self.nginx_prefix / "nginx.conf"
+        return ["nginx", "-p", self.nginx_prefix, "-c", conf, "-e", "stderr"]
+
+    # Bringing it up: each step returns a line saying what it did ------------
+
+    def lay_out(self):
+        """deploy_root/current -> project, shared/, env, keys, certificate."""
+        project = self.project
+        current = project.deploy_root / "current"
+        if current.exists() and not current.is_symlink():
+            raise StepFailed(
+                f"{current} exists and is not a symlink: pick another deploy_root"
+            )
+        for folder in ("static", "acme", "tls", "keys"):
+            (self.shared / folder).mkdir(parents=True, exist_ok=True)
+        for path in (project.deploy_root, self.shared):
+            path.chmod(0o755)
+        if current.is_symlink():
+            current.unlink()
+        current.symlink_to(project.path)
+
+        env = project.env_template()
+        env["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+        if "JWT_SIGNING_KEY" in env:
+            env["JWT_SIGNING_KEY"] = secrets.token_urlsafe(48)
+        for variable in ("JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE"):
+            if variable in env:
+                source = project.path / "keys" / Path(env[variable]).name
+                shutil.copy2(source, env[variable])
+                Path(env[variable]).chmod(0o600)
+        env.update(self.overrides)
+        missing = [key for key, value in env.items() if not value]
+        check(not missing, f"deploy/env.example leaves {missing} without a value")
+        self.production_env = env
+        # The service's env file; manage.py reads it as the runbook has it do.
+        env_file = self.work / "env"
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+        env_file.chmod(0o600)
+        self.env.update(env, DJANGO_ENV_FILE=str(env_file))
+
+        self.run(
+            "certificate",
+            ["openssl", "req", "-x509", "-newkey", "ec",
+             "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+             "-subj", f"/CN={project.domain}",
+             "-addext", f"subjectAltName=DNS:{project.domain}",
+             "-keyout", self.shared / "tls" / "privkey.pem", "-out", self.certificate],
+        )  # fmt: skip
+        self.write_nginx_conf()
+        return f"{current} -> {project.path}"
+
+    def write_nginx_conf(self):
+        """A main file as Debian's nginx.conf would be, with paths under this
+        stack's work folder; the site is included exactly as rendered."""
+        prefix = self.nginx_prefix
+        for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (prefix / "temp" / temp).mkdir(parents=True, exist_ok=True)
+        site = self.project.deploy / "nginx" / f"{self.project.slug}.conf"
+        group = self.project.socket_unit["SocketGroup"][0]
+        temp_paths = "".join(
+            f"    {kind}_temp_path {prefix}/temp/{kind};\n"
+            for kind in ("fastcgi", "uwsgi", "scgi", "proxy")
+        )
+        (prefix / "nginx.conf").write_text(
+            f"user www-data {group};\n"
+            "worker_processes 1;\n"
+            f"pid {prefix}/nginx.pid;\n"
+            "events { worker_connections 512; }\n"
+            "http {\n"
+            "    include /etc/nginx/mime.types;\n"
+            "    default_type application/octet-stream;\n"
+            "    sendfile on;\n"
+            f"    access_log {self.logs}/nginx-access.log;\n"
+            f"{temp_paths}"
+            f"    client_body_temp_path {prefix}/temp/body;\n"
+            f"    include {site};\n"
+            "}\n"
+        )
+
+    def install(self):
+        uv, venv = BIN / "uv", self.project.path / ".venv"
+        self.run(
+            "venv",
+            [uv, "venv", "--quiet", "--allow-existing",
+             "--python", sys.executable, venv],
+        )  # fmt: skip
+        extras = "dev,fuzz" if self.project.answers["api_docs"] else "dev"
+        self.run(
+            "install",
+            [uv, "pip", "install", "--quiet", "--python", self.python,
+             "-e", f"{self.project.path}[{extras}]"],
+        )  # fmt: skip
+        return f"uv venv + pip install -e .[{extras}]"
+
+    def migrate(self):
+        if self.project.answers["database"] == "postgresql":
+            self.database = self.exit_stack.enter_context(
+                postgres_cluster(self.project.slug)
+            )
+            self.env["DATABASE_URL"] = self.database.url
+            detail = f"PostgreSQL at {self.database.url}"
+        else:
+            detail = self.env["DATABASE_URL"]
+        self.manage("migrate", "migrate", "--no-input")
+        return detail
+
+    def collect_static(self):
+        self.manage("collectstatic", "collectstatic", "--no-input")
+        manifest = json.loads((self.shared / "static" / "staticfiles.json").read_text())
+        self.static_file = manifest["paths"]["admin/css/base.css"]
+        return f"{len(manifest['paths'])} files, e.g. {self.static_file}"
+
+    def start_gunicorn(self, command=None):
+        """Start the unit's ExecStart (or a variation of it) as the socket unit
+        would, and wait until it answers."""
+        command = command or self.project.exec_start
+        self.socket_path.unlink(missing_ok=True)
+        # Like EnvironmentFile=, the service gets the env file's variables and
+        # nothing else of ours; --setenv=NAME takes the value from our env.
+        passed_on = [f"--setenv={name}" for name in self.production_env]
+        process, log = self.processes.start(
+            "gunicorn",
+            ["systemd-socket-activate", "-l", self.socket_path, *passed_on,
+             "--", *command],
+            env=self.env,
+            cwd=self.project.service["WorkingDirectory"][0],
+        )  # fmt: skip
+        wait_for(self.socket_path.is_socket, "the socket to appear", log=log)
+        # What systemd does for the .socket unit's SocketGroup and SocketMode.
+        socket_unit = self.project.socket_unit
+        shutil.chown(self.socket_path, group=socket_unit["SocketGroup"][0])
+        self.socket_path.chmod(int(socket_unit["SocketMode"][0], 8))
+        wait_for(
+            lambda: self.direct.get("/api/health/", headers=FORWARDED).status == 200,
+            "Gunicorn to answer /api/health/",
+            log=log,
+        )
+        check(
+            f"Listening at: unix:{self.socket_path}" in log.read_text(),
+            "Gunicorn did not take the socket",
+            log,
+        )
+        self.gunicorn_pid = process.pid
+        workers = len(self.worker_pids())
+        return f"pid {self.gunicorn_pid}, {workers} workers on {self.socket_path}"
+
+    def start_nginx(self):
+        _, log = self.processes.start(
+            "nginx", [*self.nginx, "-g", "daemon off;"], env=self.env
+        )
+        wait_for(
+            lambda: self.https.get("/api/health/").status == 200,
+            "Nginx to proxy /api/health/",
+            log=log,
+        )
+        return f"{self.project.site_url}/ on 127.0.0.1"
+
+    def sign_in(self):
+        """Make the stack's user (sign-up, or createsuperuser where the project
+        has none) and sign it in through Nginx."""
+        user = self.user
+        if self.project.answers["allow_registration"]:
+            response = self.https.post(
+                "/api/auth/register/",
+                {"username": user.username, "email": user.email,
+                 "password": user.password},
+            )  # fmt: skip
+            check(
+                response.status == 201,
+                f"register answered {response.status}: {response.body[:200]}",
+            )
+        else:
+            self.manage(
+                "createsuperuser",
+                "createsuperuser", "--no-input",
+                "--username", user.username, "--email", user.email,
+                env={**self.env, "DJANGO_SUPERUSER_PASSWORD": user.password},
+            )  # fmt: skip
+        response = self.https.post("/api/auth/token/", user.credentials)
+        check(
+            response.status == 200,
+            f"token answered {response.status}: {response.body[:200]}",
+        )
+        tokens = response.json()
+        user.access, user.refresh = tokens["access"], tokens["refresh"]
+        return f"{user.username} signed in"
+
+    # Handles for checks ---------------------------------------------------
+
+    def worker_pids(self):
+        children = Path(f"/proc/{self.gunicorn_pid}/task/{self.gunicorn_pid}/children")
+        return {int(pid) for pid in children.read_text().split()}
+
+    def signal(self, pid, sig):
+        os.kill(pid, sig)
+
+    def put_acme_challenge(self, name, text):
+        """A file where certbot's webroot plugin would put a challenge."""
+        challenge = self.shared / "acme" / ".well-known" / "acme-challenge" / name
+        challenge.parent.mkdir(parents=True, exist_ok=True)
+        challenge.write_text(text)
+
+    def stop_gunicorn(self):
+        """TERM the master and wait until it and every worker have exited;
+        return how many processes there were."""
+        if "gunicorn" not in self.processes.running:
+            return 0
+        pids = {self.gunicorn_pid, *self.worker_pids()}
+        self.processes.stop("gunicorn", signal.SIGTERM)
+        wait_for(
+            lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids),
+            "every Gunicorn process to exit",
+            deadline=STOP_DEADLINE,
+        )
+        return len(pids)
+
+    def restart_gunicorn(self, command=None, settings=None):
+        """Stop Gunicorn and start it again, with another command or more
+        environment variables (the benchmark swaps apps and worker settings)."""
+        self.stop_gunicorn()
+        for name, value in (settings or {}).items():
+            self.env[name] = self.production_env[name] = value
+        return self.start_gunicorn(command)
+
+    # Taking it down -------------------------------------------------------
+
+    def shut_down(self):
+        """Stop Nginx and Gunicorn the way their units would, and the database."""
+        self.processes.stop("nginx", signal.SIGQUIT)
+        stopped = self.stop_gunicorn()
+        self.socket_path.unlink(missing_ok=True)
+        self.exit_stack.close()
+        return f"Nginx and {stopped} more Gunicorn processes gone, database stopped"
+
+    def clean_up(self, keep_logs):
+        """Kill whatever still runs and remove the work folder (kept, with its
+        logs, when keep_logs: a failure message names them)."""
+        self.processes.kill_all()
+        self.socket_path.unlink(missing_ok=True)
+        self.exit_stack.close()
+        if not keep_logs:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+    # Steps the runner prints and times; labels are what tests and people read.
+    PREPARE = (
+        ("layout", lay_out),
+        ("install", install),
+        ("database + migrate", migrate),
+    )
+    BOOT = (
+        ("collectstatic", collect_static),
+        ("gunicorn (socket-activated)", start_gunicorn),
+        ("nginx", start_nginx),
+        ("sign in", sign_in),
+    )
