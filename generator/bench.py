@@ -9,17 +9,21 @@ Every run is bounded in time, follows a warm-up, and the scenarios alternate
 order from round to round so the machine's drift cancels out.
 """
 
-import contextlib
-import json
-import re
 import statistics
 import subprocess
-import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
+from generator.inprocess import authentication_cost, request_cpu_ms
 from generator.loopback import free_port, http_client
+from generator.measures import (
+    Measurement,
+    PeakRss,
+    Row,
+    memory_table,
+    parse_wrk,
+    table,
+    tree_memory,
+)
 from generator.processes import StepFailed, wait_for
 from generator.project import Project
 from generator.runner import handle_termination, run_steps
@@ -32,43 +36,18 @@ CEILING = "ceiling: WSGI hello, same Nginx + config"
 STATIC_NGINX = "static file: Nginx"
 STATIC_WHITENOISE = "static file: WhiteNoise (our Gunicorn)"
 TOKEN = "token obtain (Argon2), 1 client"
+# Memory of our Gunicorn (master and workers) after a warm-up, as shipped and
+# with the app loaded in each worker instead of once in the master.
+MEMORY_PRELOAD = "ours: preload + gc.freeze"
+MEMORY_NO_PRELOAD = "ours without preload"
+MEMORY_RATIO = ("PSS: preload / no preload", MEMORY_PRELOAD, MEMORY_NO_PRELOAD)
 RATIOS = (
+    ("throughput: preload / no preload", MEMORY_PRELOAD, MEMORY_NO_PRELOAD),
     ("ours / runserver", OURS, RUNSERVER),
     ("ours / default Gunicorn", OURS, PLAIN),
     ("ours / ceiling", OURS, CEILING),
     ("static: Nginx / WhiteNoise", STATIC_NGINX, STATIC_WHITENOISE),
 )
-AUTHENTICATION_SCRIPT = """
-import json, os, time
-import django
-django.setup()
-from rest_framework.request import Request
-from rest_framework.test import APIRequestFactory
-from rest_framework_simplejwt.authentication import (
-    JWTAuthentication, JWTStatelessUserAuthentication)
-from rest_framework_simplejwt.tokens import AccessToken
-
-token = os.environ["BENCH_TOKEN"]
-request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
-
-def microseconds(call, count=2000):
-    for _ in range(200):
-        call()
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        for _ in range(count):
-            call()
-        best = min(best, (time.perf_counter() - started) / count * 1e6)
-    return best
-
-lookup, stateless = JWTAuthentication(), JWTStatelessUserAuthentication()
-print(json.dumps({
-    "lookup": microseconds(lambda: lookup.authenticate(Request(request))),
-    "stateless": microseconds(lambda: stateless.authenticate(Request(request))),
-    "signature": microseconds(lambda: AccessToken(token)),
-}))
-"""
 WRK_THREADS = 2
 WARM_UP_SECONDS = 1
 # The app allows 10 sign-ins a minute per client, and the stack's sign-in used 1.
@@ -92,92 +71,6 @@ SWEEP = (
 )
 
 
-@dataclass
-class Measurement:
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-    rss_mb: float | None = None
-
-
-@dataclass
-class Row:
-    scenario: str
-    runs: list = field(default_factory=list)
-
-    def median(self, attribute):
-        values = [getattr(run, attribute) for run in self.runs]
-        values = [value for value in values if value is not None]
-        return statistics.median(values) if values else None
-
-    @property
-    def errors(self):
-        return sum(run.errors for run in self.runs)
-
-
-def _milliseconds(text):
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def parse_wrk(output):
-    """Requests/s, p50 and p99 latency and errors from `wrk --latency`."""
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
-    p99 = _milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
-    errors = 0
-    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
-        errors += int(match.group(1))
-    if match := re.search(r"Socket errors: (.*)", output):
-        errors += sum(int(n) for n in re.findall(r"\d+", match.group(1)))
-    return Measurement(rps, p50, p99, errors)
-
-
-def process_tree(pid):
-    pids, queue = [], [str(pid)]
-    while queue:
-        current = queue.pop()
-        pids.append(current)
-        children = Path(f"/proc/{current}/task/{current}/children")
-        with contextlib.suppress(OSError):  # the process has just exited
-            queue += children.read_text().split()
-    return pids
-
-
-def tree_rss_mb(pid):
-    total_kb = 0
-    for member in process_tree(pid):
-        try:
-            status = Path(f"/proc/{member}/status").read_text()
-        except OSError:
-            continue
-        if match := re.search(r"VmRSS:\s+(\d+) kB", status):
-            total_kb += int(match.group(1))
-    return total_kb / 1024
-
-
-class PeakRss:
-    """Samples the summed RSS of a process tree every 50 ms; keeps the peak."""
-
-    def __init__(self, pid):
-        self.pid, self.peak = pid, 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample)
-
-    def _sample(self):
-        while not self._stop.wait(0.05):
-            self.peak = max(self.peak, tree_rss_mb(self.pid))
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-
 class Bench:
     def __init__(self, project, duration, connections, rounds, out=print):
         self.duration, self.connections, self.rounds = duration, connections, rounds
@@ -186,7 +79,9 @@ class Bench:
             Project.load(project), overrides={"JWT_ACCESS_MINUTES": "240"}
         )
         self.rows = {}
+        self.memory = {}  # Memory by server
         self.authentication = None  # microseconds per call, by kind
+        self.request_cpu_ms = None
 
     # Driving ------------------------------------------------------------
 
@@ -310,7 +205,9 @@ class Bench:
                 self.measure(CEILING, f"{self.site}{api}", {}, stack.gunicorn_pid)
                 self.swap_socket_app()
             self.measure_token_latency(tcp_url)
-            self.authentication = self.measure_authentication()
+            self.measure_memory()
+            self.authentication = authentication_cost(stack)
+            self.request_cpu_ms = request_cpu_ms(stack, api)
             if sweep:
                 self.run_sweep()
             failed = False
@@ -339,15 +236,15 @@ class Bench:
             Measurement(1000 / mean, samples[len(samples) // 2], samples[-1], errors)
         )
 
-    def measure_authentication(self):
-        """Microseconds per authenticate(): user looked up, or stateless."""
-        stack = self.stack
-        output = stack.run(
-            "authentication-cost",
-            [stack.python, "-c", AUTHENTICATION_SCRIPT],
-            env={**stack.env, "BENCH_TOKEN": stack.user.access},
-        )
-        return json.loads(output.strip().splitlines()[-1])
+    def measure_memory(self):
+        """Throughput, then PSS and RSS, of our Gunicorn with and without
+        preload: a fresh start each, and a run that reaches every worker."""
+        url = f"{self.site}{self.api_path}"
+        for name, preload in ((MEMORY_NO_PRELOAD, "false"), (MEMORY_PRELOAD, "true")):
+            self.swap_socket_app(settings={"GUNICORN_PRELOAD": preload})
+            self.measure(name, url, self.auth)
+            self.memory[name] = tree_memory(self.stack.gunicorn_pid)
+        self.swap_socket_app(settings={"GUNICORN_PRELOAD": "true"})
 
     def run_sweep(self):
         """Our scenario under each worker setting, one after another."""
@@ -385,6 +282,20 @@ class Bench:
         rps = {name: row.median("rps") for name, row in self.rows.items()}
         for label, top, bottom in RATIOS:
             lines.append(f"| {label} | {rps[top] / rps[bottom]:.2f}x |")
+        if self.memory:
+            label, top, bottom = MEMORY_RATIO
+            pss = {name: memory.pss_mb for name, memory in self.memory.items()}
+            lines += [
+                f"| {label} | {pss[top] / pss[bottom]:.2f}x |",
+                "",
+                *memory_table(self.memory),
+            ]
+        if self.request_cpu_ms:
+            lines += [
+                "",
+                f"CPU per authenticated GET {self.api_path} in-process: "
+                f"{self.request_cpu_ms:.2f} ms",
+            ]
         cost = self.authentication
         if cost:
             lines += [
@@ -403,15 +314,3 @@ class Bench:
                 *table(self.sweep.values()),
             ]
         return "\n".join(lines)
-
-
-def table(rows):
-    yield "| scenario | req/s | p50 ms | p99 ms | errors | peak RSS MB |"
-    yield "|---|---:|---:|---:|---:|---:|"
-    for row in rows:
-        rss = row.median("rss_mb")
-        yield (
-            f"| {row.scenario} | {row.median('rps'):.0f} | {row.median('p50_ms'):.1f} "
-            f"| {row.median('p99_ms'):.1f} | {row.errors} | "
-            f"{'-' if rss is None else f'{rss:.0f}'} |"
-        )

@@ -1,10 +1,13 @@
 """The benchmark, smoke-sized: every row measured, no errors. Speed itself is
 measured by `make bench` (BENCHMARKS.md), never asserted here."""
 
+import os
 import re
 
 from generator.bench import (
     CEILING,
+    MEMORY_NO_PRELOAD,
+    MEMORY_PRELOAD,
     OURS,
     PLAIN,
     RATIOS,
@@ -13,13 +16,23 @@ from generator.bench import (
     STATIC_WHITENOISE,
     TOKEN,
     Bench,
-    parse_wrk,
 )
+from generator.measures import parse_wrk, tree_memory
 
 from .helpers import TEMPLATE, VARIANTS
 
 # Every scenario the report holds.
-ROWS = (OURS, RUNSERVER, PLAIN, CEILING, STATIC_NGINX, STATIC_WHITENOISE, TOKEN)
+ROWS = (
+    OURS,
+    RUNSERVER,
+    PLAIN,
+    CEILING,
+    STATIC_NGINX,
+    STATIC_WHITENOISE,
+    TOKEN,
+    MEMORY_PRELOAD,
+    MEMORY_NO_PRELOAD,
+)
 
 WRK_OUTPUT = """\
 Running 1s test @ https://api.example.com:4443/api/notes/
@@ -67,3 +80,14 @@ def test_bench_smoke_measures_every_row_without_errors(cookies, deploy_base):
     for label, _, _ in RATIOS:
         assert re.search(rf"\| {re.escape(label)} \| [\d.]+x \|", report), label
     assert set(bench.authentication) == {"lookup", "stateless", "signature"}
+    assert bench.request_cpu_ms > 0
+    for name, memory in bench.memory.items():
+        # A master and its workers, each counted; shared pages counted once.
+        assert memory.processes > 1 and 0 < memory.pss_mb < memory.rss_mb, name
+    assert "PSS: preload / no preload" in report
+
+
+def test_tree_memory_counts_a_process_and_its_children():
+    memory = tree_memory(os.getpid())
+    assert memory.processes >= 1
+    assert 0 < memory.pss_mb <= memory.rss_mb

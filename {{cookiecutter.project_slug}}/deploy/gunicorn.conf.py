@@ -6,11 +6,17 @@ binds GUNICORN_BIND; under systemd it takes the socket the .socket unit hands
 over (LISTEN_FDS) and ignores bind.
 """
 
+import gc
 import os
 
 
 def env_int(name, default):
     return int(os.environ.get(name) or default)
+
+
+def env_bool(name, default):
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in ("1", "true", "yes", "on")
 
 
 bind = os.environ.get("GUNICORN_BIND", "unix:/run/{{ cookiecutter.project_slug }}.sock")
@@ -33,6 +39,27 @@ graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Nginx speaks HTTP/1.0 to the upstream and closes each connection, so a short
 # keep-alive only matters to clients that reach Gunicorn directly.
 keepalive = env_int("GUNICORN_KEEPALIVE", 2)
+
+# Load the app once in the master and fork workers from it: they share its
+# memory (measured with `prodstack bench`: see BENCHMARKS.md) and start at
+# once. A release goes live by restarting the service, never by HUP, which
+# would fork workers of the old code from this master again.
+preload_app = env_bool("GUNICORN_PRELOAD", True)
+
+# Keep the shared pages shared: the collector of a worker would otherwise
+# write to every object inherited from the master. No collection in the
+# master while the app loads, every object frozen just before a fork, and
+# collection back on in the worker (the recipe in the gc module's docs).
+gc.disable()
+
+
+def pre_fork(server, worker):
+    gc.freeze()
+
+
+def post_fork(server, worker):
+    gc.enable()
+
 
 # Recycle workers now and then so a slow leak cannot grow forever; the jitter
 # keeps them from restarting all at once.

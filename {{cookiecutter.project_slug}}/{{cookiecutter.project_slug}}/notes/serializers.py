@@ -4,7 +4,8 @@ from .models import Note
 
 
 class NoteSerializer(serializers.ModelSerializer):
-    owner = serializers.ReadOnlyField(source="owner.username")
+    # The owner's id: no join to the users table for every page.
+    owner = serializers.ReadOnlyField(source="owner_id")
 
     class Meta:
         model = Note
