@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
 {% endif %}
     "{{ cookiecutter.project_slug }}.accounts",
+    "{{ cookiecutter.project_slug }}.deployment",
 {% if cookiecutter.example_api %}
     "{{ cookiecutter.project_slug }}.notes",
 {% endif %}
