@@ -32,14 +32,23 @@ class Baked:
                 yield path, path.read_text()
 
 
-def load_hook(name):
-    """Import a hook file as it stands in the template, unrendered."""
-    spec = importlib.util.spec_from_file_location(
-        name, TEMPLATE / "hooks" / f"{name}.py"
-    )
+def load_module(path):
+    """Import a Python file by its path, e.g. a hook as it stands in the
+    template, unrendered, or a module of a baked project."""
+    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_hook(name):
+    return load_module(TEMPLATE / "hooks" / f"{name}.py")
+
+
+def read_env(project):
+    """A project's .env, read by the project's own parser."""
+    env_file = load_module(Path(project) / "config" / "env_file.py")
+    return dict(env_file.parse((Path(project) / ".env").read_text()))
 
 
 def run(command, **kwargs):

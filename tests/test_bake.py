@@ -9,7 +9,7 @@ import pytest
 
 from generator.answers import template_context
 
-from .helpers import BIN, TEMPLATE, VARIANTS, run
+from .helpers import BIN, TEMPLATE, VARIANTS, read_env, run
 
 # What each option adds: files that exist exactly when it is on, and words that
 # appear in no file when it is off. Written out here, apart from the hook's
@@ -20,7 +20,16 @@ OPTION_FILES = {
         "{slug}/accounts/registration.py",
         "tests/test_registration.py",
     ],
-    "api_docs": ["tests/test_api_docs.py", "fuzz/test_openapi.py"],
+    "api_docs": [
+        "config/api_docs.py",
+        "tests/test_api_docs.py",
+        "fuzz/test_openapi.py",
+    ],
+}
+CHOICE_FILES = {
+    ("jwt_algorithm", "HS256"): ["tests/test_hs256.py"],
+    ("jwt_algorithm", "RS256"): ["tests/test_rs256.py"],
+    ("ci", "github"): [".github/workflows/ci.yml"],
 }
 OPTION_WORDS = {
     "example_api": ["notes", "Note"],
@@ -69,6 +78,9 @@ def test_files_follow_the_options(baked):
             assert (baked.path / path.format(slug=slug)).exists() is answers[option], (
                 path
             )
+    for (choice, value), paths in CHOICE_FILES.items():
+        for path in paths:
+            assert (baked.path / path).exists() is (answers[choice] == value), path
     texts = "\n".join(text for _, text in baked.text_files())
     for option, words in OPTION_WORDS.items():
         if not answers[option]:
@@ -104,27 +116,34 @@ def test_pyproject_parses_and_pins_every_dependency(baked):
 def test_env_file_is_private_and_complete(baked):
     env_file = baked.path / ".env"
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
-    env = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+    env = read_env(baked.path)
     assert len(env["DJANGO_SECRET_KEY"]) >= 50
     if baked.answers["jwt_algorithm"] == "HS256":
+        assert len(env["JWT_SIGNING_KEY"]) >= 32
         assert env["JWT_SIGNING_KEY"] != env["DJANGO_SECRET_KEY"]
     else:
-        for key in ("JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE"):
-            key_file = baked.path / env[key]
-            assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-        check = run(
-            [
-                "openssl",
-                "rsa",
-                "-check",
-                "-noout",
-                "-in",
-                baked.path / env["JWT_PRIVATE_KEY_FILE"],
-            ]
-        )
-        assert check.returncode == 0, check.stderr
-    if baked.answers["database"] == "postgresql":
-        assert env["DATABASE_URL"].startswith("postgres://")
+        assert env["JWT_PRIVATE_KEY_FILE"] == "keys/jwt_private.pem"
+        assert env["JWT_PUBLIC_KEY_FILE"] == "keys/jwt_public.pem"
+    # Development uses the settings' default database until .env names one.
+    assert "DATABASE_URL" not in env
+
+
+def test_make_env_makes_the_same_file_as_the_bake(baked, tmp_path):
+    checkout = tmp_path / "checkout"
+    shutil.copytree(baked.path, checkout, ignore=shutil.ignore_patterns(".env"))
+    made = run(["make", "--no-print-directory", ".env"], cwd=checkout)
+    assert made.returncode == 0, made.stderr
+    assert stat.S_IMODE((checkout / ".env").stat().st_mode) == 0o600
+    fresh, baked_env = read_env(checkout), read_env(baked.path)
+    assert fresh.keys() == baked_env.keys()
+    for key, value in fresh.items():
+        if key.endswith("_KEY"):
+            assert value and value != baked_env[key], key
+        else:
+            assert value == baked_env[key], key
+    again = run(["make", "--no-print-directory", ".env"], cwd=checkout)
+    assert again.returncode == 0
+    assert read_env(checkout) == fresh
 
 
 def test_git_never_tracks_secrets(baked, tmp_path):
@@ -142,9 +161,7 @@ def test_git_never_tracks_secrets(baked, tmp_path):
             and not name.endswith(".pem")
         )
     # Nor does any tracked file hold a secret's value.
-    env = dict(
-        line.split("=", 1) for line in (baked.path / ".env").read_text().splitlines()
-    )
+    env = read_env(baked.path)
     secrets = [value for key, value in env.items() if key.endswith("KEY")]
     secrets.append("PRIVATE KEY-----")
     for name in tracked:
@@ -160,18 +177,22 @@ def test_two_bakes_never_share_a_secret(cookies, variant):
     first = cookies.bake(template=str(TEMPLATE), extra_context=variant.answers)
     second = cookies.bake(template=str(TEMPLATE), extra_context=variant.answers)
     assert first.exit_code == second.exit_code == 0
-    secret_files = [".env"] + (
-        ["keys/jwt_private.pem"] if variant.answers["jwt_algorithm"] == "RS256" else []
+    first_env, second_env = read_env(first.project_path), read_env(second.project_path)
+    secrets = [key for key in first_env if key.endswith("_KEY")]
+    assert secrets
+    for key in secrets:
+        assert first_env[key] != second_env[key], key
+
+
+def test_baking_makes_no_keys(cookies):
+    # RS256 keys are the project's business: made on first use in development,
+    # by the runbook in production. The bake only names them in .env.
+    result = cookies.bake(
+        template=str(TEMPLATE), extra_context=VARIANTS["minimal"].answers
     )
-    for name in secret_files:
-        one = (first.project_path / name).read_text()
-        other = (second.project_path / name).read_text()
-        assert one != other, name
-    first_env = (first.project_path / ".env").read_text().splitlines()
-    second_env = (second.project_path / ".env").read_text().splitlines()
-    for line in first_env:
-        if "KEY=" in line and not line.endswith(".pem"):
-            assert line not in second_env
+    assert result.exit_code == 0, result.exception
+    assert not (result.project_path / "keys").exists()
+    assert not list(result.project_path.rglob("*.pem"))
 
 
 def test_variants_cover_every_value_of_every_choice():

@@ -39,7 +39,7 @@ def test_new_from_a_variant(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     project = tmp_path / VARIANTS["minimal"].slug
-    assert (project / "keys" / "jwt_private.pem").exists()
+    assert (project / ".env").exists()
     assert f"baked {project} in" in result.stdout
 
 

@@ -1,8 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-{% if cookiecutter.api_docs %}
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-{% endif %}
 
 from config.health import health
 
@@ -15,11 +12,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),
     path("api/auth/", include("{{ cookiecutter.project_slug }}.accounts.urls")),
+{% if cookiecutter.allow_registration %}
+    path("api/auth/", include("{{ cookiecutter.project_slug }}.accounts.registration")),
+{% endif %}
 {% if cookiecutter.example_api %}
     path("api/", include("{{ cookiecutter.project_slug }}.notes.urls")),
 {% endif %}
 {% if cookiecutter.api_docs %}
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/", include("config.api_docs")),
 {% endif %}
 ]

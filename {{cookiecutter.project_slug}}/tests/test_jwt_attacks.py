@@ -6,14 +6,12 @@ from datetime import timedelta
 
 import jwt
 import pytest
-{% if cookiecutter.jwt_algorithm == "RS256" %}
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-{% endif %}
 from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from config.jwt_keys import new_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -42,19 +40,7 @@ def sign(claims, key=None):
 
 
 def another_key():
-{% if cookiecutter.jwt_algorithm == "RS256" %}
-    return (
-        rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
-{% else %}
-    return "an-attackers-guess-at-the-key-32-bytes-long"
-{% endif %}
+    return new_keys()["SIGNING_KEY"]
 
 
 def test_alg_none_is_refused(client, user):

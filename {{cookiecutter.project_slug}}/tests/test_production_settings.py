@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+
+from config import jwt_keys
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -15,30 +18,16 @@ PROJECT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def production_env(tmp_path):
     """Every variable production needs, and no .env file."""
-    env = {
+    return {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_ENV_FILE": "",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "{{ cookiecutter.domain_name }}",
-{% if cookiecutter.database == "postgresql" %}
-        "DATABASE_URL": "postgres://app@localhost:5432/app",
-{% else %}
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-{% endif %}
+        # check never connects: the development database's address will do.
+        "DATABASE_URL": settings.DEFAULT_DATABASE_URL,
+        **jwt_keys.fresh_key_variables(tmp_path),
     }
-{% if cookiecutter.jwt_algorithm == "RS256" %}
-    from django.conf import settings
-
-    private_key, public_key = tmp_path / "private.pem", tmp_path / "public.pem"
-    private_key.write_text(settings.SIMPLE_JWT["SIGNING_KEY"])
-    public_key.write_text(settings.SIMPLE_JWT["VERIFYING_KEY"])
-    env["JWT_PRIVATE_KEY_FILE"] = str(private_key)
-    env["JWT_PUBLIC_KEY_FILE"] = str(public_key)
-{% else %}
-    env["JWT_SIGNING_KEY"] = secrets.token_urlsafe(48)
-{% endif %}
-    return env
 
 
 def manage(env, *args):
@@ -64,12 +53,7 @@ def test_check_deploy_passes_with_zero_warnings(production_env):
         "DJANGO_SECRET_KEY",
         "DJANGO_ALLOWED_HOSTS",
         "DATABASE_URL",
-{% if cookiecutter.jwt_algorithm == "RS256" %}
-        "JWT_PRIVATE_KEY_FILE",
-        "JWT_PUBLIC_KEY_FILE",
-{% else %}
-        "JWT_SIGNING_KEY",
-{% endif %}
+        *jwt_keys.VARIABLES,
     ],
 )
 def test_refuses_to_start_without_each_variable(production_env, variable):

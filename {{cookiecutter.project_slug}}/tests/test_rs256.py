@@ -2,11 +2,15 @@ import base64
 import hashlib
 import hmac
 import json
+import stat
 
 import jwt
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework_simplejwt.tokens import AccessToken
+
+from config import jwt_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +41,42 @@ def test_public_key_used_as_an_hmac_secret_is_refused(client, user):
 
     response = client.get("/api/auth/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 401
+
+
+def key_files(folder, monkeypatch):
+    paths = folder / "keys" / "private.pem", folder / "keys" / "public.pem"
+    for variable, path in zip(jwt_keys.VARIABLES, paths, strict=True):
+        monkeypatch.setenv(variable, str(path))
+    return paths
+
+
+def test_development_makes_a_private_pair_once(tmp_path, monkeypatch):
+    private, public = key_files(tmp_path, monkeypatch)
+    made = jwt_keys.development_keys()
+    for path in (private, public):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(private.parent.stat().st_mode) == 0o700
+    assert jwt_keys.development_keys() == made
+
+
+def test_a_public_key_of_another_pair_is_refused(tmp_path, monkeypatch):
+    _, public = key_files(tmp_path, monkeypatch)
+    jwt_keys.development_keys()
+    public.write_text(jwt_keys.new_keys()["VERIFYING_KEY"])
+    with pytest.raises(ImproperlyConfigured, match="not the public half"):
+        jwt_keys.production_keys()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(None, "cannot be read"), ("not a key", "is not an unencrypted PEM key")],
+)
+def test_an_unusable_private_key_file_is_named(tmp_path, monkeypatch, content, problem):
+    private, _ = key_files(tmp_path, monkeypatch)
+    jwt_keys.development_keys()
+    private.unlink()
+    if content is not None:
+        private.write_text(content)
+    with pytest.raises(ImproperlyConfigured, match=problem) as refused:
+        jwt_keys.production_keys()
+    assert f"JWT_PRIVATE_KEY_FILE points to {private}" in str(refused.value)

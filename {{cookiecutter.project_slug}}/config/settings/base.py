@@ -6,7 +6,8 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_int, env_list, read_env_file
+from config.env import env_int, env_list
+from config.env_file import read_env_file
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -29,10 +30,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
-{% if cookiecutter.api_docs %}
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
-{% endif %}
     "{{ cookiecutter.project_slug }}.accounts",
     "{{ cookiecutter.project_slug }}.deployment",
 {% if cookiecutter.example_api %}
@@ -70,19 +67,18 @@ TEMPLATES = [
     },
 ]
 
-# Database: one DATABASE_URL (see .env.example).
-DATABASES = {
-    "default": dj_database_url.config(
+# Database: one DATABASE_URL (see .env.example); while it is unset,
+# development and the tests use this one.
 {% if cookiecutter.database == "postgresql" %}
-        default="postgres:///{{ cookiecutter.project_slug }}",
-        # Reused per worker, and checked before each request reuses it.
-        conn_max_age=60,
-        conn_health_checks=True,
+DEFAULT_DATABASE_URL = "postgres://{{ cookiecutter.project_slug }}:password@localhost:5432/{{ cookiecutter.project_slug }}"
 {% else %}
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        # Reused per worker: opening SQLite anew cost a fifth of a request here.
-        conn_max_age=60,
+DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 {% endif %}
+DATABASES = {
+    # Connections are reused per worker (opening one anew cost a fifth of a
+    # request here) and checked before a request reuses one.
+    "default": dj_database_url.config(
+        default=DEFAULT_DATABASE_URL, conn_max_age=60, conn_health_checks=True
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -136,9 +132,6 @@ REST_FRAMEWORK = {
 {% endif %}
         "token": "60/minute",
     },
-{% if cookiecutter.api_docs %}
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-{% endif %}
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -158,12 +151,14 @@ SIMPLE_JWT = {
 }
 {% if cookiecutter.api_docs %}
 
+# OpenAPI schema and Swagger UI (config/api_docs.py), served from this server.
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
 SPECTACULAR_SETTINGS = {
     "TITLE": "{{ cookiecutter.project_name }}",
     "DESCRIPTION": "{{ cookiecutter.description }}",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI from this server, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }

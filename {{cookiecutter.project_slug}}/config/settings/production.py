@@ -1,33 +1,15 @@
 """Production behind Nginx over HTTPS. Refuses to start without its secrets."""
 
-{% if cookiecutter.jwt_algorithm == "HS256" %}
-import os
-
-{% endif %}
 from django.core.exceptions import ImproperlyConfigured
 
-{% if cookiecutter.jwt_algorithm == "RS256" %}
-from config.env import env_int, env_list, read_key_file, require_env
-
-from .base import *  # noqa: F403
-from .base import BASE_DIR, REST_FRAMEWORK, SECRET_KEY, SIMPLE_JWT
-{% else %}
+from config import jwt_keys
 from config.env import env_int, env_list, require_env
 
 from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, SECRET_KEY, SIMPLE_JWT
-{% endif %}
 
 require_env(
-    "DJANGO_SECRET_KEY",
-    "DJANGO_ALLOWED_HOSTS",
-    "DATABASE_URL",
-{% if cookiecutter.jwt_algorithm == "RS256" %}
-    "JWT_PRIVATE_KEY_FILE",
-    "JWT_PUBLIC_KEY_FILE",
-{% else %}
-    "JWT_SIGNING_KEY",
-{% endif %}
+    "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", *jwt_keys.VARIABLES
 )
 
 if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
@@ -41,14 +23,8 @@ CSRF_TRUSTED_ORIGINS = env_list(
     "DJANGO_CSRF_TRUSTED_ORIGINS", "https://{{ cookiecutter.domain_name }}"
 )
 
-{% if cookiecutter.jwt_algorithm == "RS256" %}
-# JWT keys are not SECRET_KEY, so either can be rotated alone.
-SIMPLE_JWT["SIGNING_KEY"] = read_key_file("JWT_PRIVATE_KEY_FILE", BASE_DIR)
-SIMPLE_JWT["VERIFYING_KEY"] = read_key_file("JWT_PUBLIC_KEY_FILE", BASE_DIR)
-{% else %}
-# The JWT key is not SECRET_KEY, so either can be rotated alone.
-SIMPLE_JWT["SIGNING_KEY"] = os.environ["JWT_SIGNING_KEY"]
-{% endif %}
+# The JWT keys are not SECRET_KEY, so either can be rotated alone.
+SIMPLE_JWT.update(jwt_keys.production_keys())
 
 # Nginx terminates TLS and always sets X-Forwarded-Proto itself, so the header
 # can be trusted; one proxy hop is what DRF's throttles must skip.

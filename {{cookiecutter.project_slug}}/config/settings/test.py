@@ -1,10 +1,7 @@
-"""The test suite: fast password hashing, fixed keys, no collectstatic needed."""
+"""The test suite: fast password hashing, fresh keys, no collectstatic needed."""
 
-{% if cookiecutter.jwt_algorithm == "RS256" %}
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from config.jwt_keys import new_keys
 
-{% endif %}
 from .base import *  # noqa: F403
 from .base import SIMPLE_JWT
 
@@ -20,21 +17,5 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 
-{% if cookiecutter.jwt_algorithm == "RS256" %}
-# A fresh key pair per run: the suite never needs the git-ignored key files.
-_test_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-SIMPLE_JWT["SIGNING_KEY"] = _test_key.private_bytes(
-    serialization.Encoding.PEM,
-    serialization.PrivateFormat.PKCS8,
-    serialization.NoEncryption(),
-).decode()
-SIMPLE_JWT["VERIFYING_KEY"] = (
-    _test_key.public_key()
-    .public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    .decode()
-)
-{% else %}
-SIMPLE_JWT["SIGNING_KEY"] = "test-only-jwt-signing-key-of-at-least-32-bytes"
-{% endif %}
+# A fresh key for every run: the suite never needs .env or key files.
+SIMPLE_JWT.update(new_keys())

@@ -1,5 +1,9 @@
+"""Open sign-up: its serializer, view and URL, in the one module the
+registration option adds."""
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.urls import path
 from rest_framework import generics, permissions, serializers
 
 from .models import User
@@ -32,3 +36,6 @@ class RegisterView(generics.CreateAPIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
     throttle_scope = "register"
+
+
+urlpatterns = [path("register/", RegisterView.as_view(), name="register")]
