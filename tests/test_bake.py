@@ -218,3 +218,30 @@ def test_default_answers_are_a_variant(cookies):
     answers = VARIANTS["default"].answers
     for key, value in answers.items():
         assert str(replay[key]) == str(value), key
+
+
+LONG_NAME = "The Extraordinarily Long Name Of This Particular API Service"  # 60
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Café Órders API", "cafe_orders_api"),
+        ("Bob's API", "bob_s_api"),
+        ("API v2.0", "api_v2_0"),
+        ("2FA Service", "api_2fa_service"),
+        ("Django", "django_api"),
+        ("Config", "config_api"),
+        ("Email", "email_api"),
+        (LONG_NAME, "the_extraordinarily_long_name_of"),
+        ("Supercalifragilisticexpialidocious" * 2, "supercalifragilisticexpialidocio"),
+    ],
+)
+def test_any_project_name_gets_a_slug_that_bakes(cookies, name, slug):
+    result = cookies.bake(template=str(TEMPLATE), extra_context={"project_name": name})
+    assert result.exit_code == 0, result.exception
+    assert result.project_path.name == slug
+    assert (result.project_path / slug / "accounts").is_dir()
+    assert f"# {name}\n" in (result.project_path / "README.md").read_text()
+    lint = run([BIN / "ruff", "check", "--no-cache", "."], cwd=result.project_path)
+    assert lint.returncode == 0, lint.stdout

@@ -1,9 +1,11 @@
 """The hooks' functions, imported from the template as they stand, and bad
 answers end to end through cookiecutter's own CLI."""
 
+import json
 import os
 import stat
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -38,7 +40,10 @@ GOOD = VARIANTS["default"].answers
         ("deploy_root", "srv/my_api", "not an absolute path"),
         ("deploy_root", "/", "not an absolute path"),
         ("deploy_root", "/srv/my api", "not an absolute path"),
+        ("project_slug", "a" * 33, "longer than the 32 characters"),
         ("time_zone", "Mars Standard", "not an IANA time zone"),
+        ("time_zone", "Mars/Olympus", "not an IANA time zone"),
+        ("time_zone", "Europe/Berln", "not an IANA time zone"),
         ("http_port", "0", "not a port"),
         ("https_port", "http", "not a port"),
         ("https_port", 80, "equals http_port"),
@@ -69,6 +74,11 @@ def test_all_problems_are_reported_at_once():
     ]
 
 
+def cookiecutter(home, *args):
+    """cookiecutter's CLI with its replay folder under home."""
+    return run([BIN / "cookiecutter", *args], env={**os.environ, "HOME": str(home)})
+
+
 @pytest.mark.parametrize(
     "bad_answers",
     [
@@ -78,6 +88,7 @@ def test_all_problems_are_reported_at_once():
         {"domain_name": "not a domain"},
         {"author_email": "nobody"},
         {"deploy_root": "relative/path"},
+        {"time_zone": "Mars/Olympus"},
         {"project_slug": "json", "author_email": "x", "deploy_root": "srv"},
     ],
     ids=lambda answers: ",".join(answers),
@@ -85,20 +96,43 @@ def test_all_problems_are_reported_at_once():
 def test_cookiecutter_cli_refuses_bad_answers_and_leaves_nothing(tmp_path, bad_answers):
     output = tmp_path / "out"
     output.mkdir()
-    result = run(
-        [
-            BIN / "cookiecutter",
-            "--no-input",
-            "--output-dir",
-            output,
-            TEMPLATE,
-            *(f"{key}={value}" for key, value in bad_answers.items()),
-        ]
+    result = cookiecutter(
+        tmp_path,
+        "--no-input",
+        "--output-dir",
+        output,
+        TEMPLATE,
+        *(f"{key}={value}" for key, value in bad_answers.items()),
     )
     assert result.returncode == 1
     for field, value in bad_answers.items():
         assert f"{field} {value!r}" in result.stderr
     assert list(output.iterdir()) == []
+
+
+def test_a_refusal_says_how_to_retry_from_the_replay_file(tmp_path):
+    output = tmp_path / "out"
+    refused = cookiecutter(
+        tmp_path, "--no-input", "-o", output, TEMPLATE, "time_zone=Mars/Olympus"
+    )
+    assert refused.returncode == 1
+    replay = f"~/.cookiecutter_replay/{TEMPLATE.name}.json"
+    retry = f"cookiecutter --replay-file {replay} --output-dir {output} {TEMPLATE}"
+    assert retry in refused.stderr
+
+    # Fix the answer the hook named, in the file it named, and run its command.
+    replay_file = Path(replay.replace("~", str(tmp_path)))
+    context = json.loads(replay_file.read_text())
+    context["cookiecutter"]["time_zone"] = "Europe/Berlin"
+    replay_file.write_text(json.dumps(context))
+    retried = cookiecutter(tmp_path, *retry.replace("~", str(tmp_path)).split()[1:])
+    assert retried.returncode == 0, retried.stderr
+    assert (
+        'TIME_ZONE = "Europe/Berlin"'
+        in (
+            output / GOOD["project_slug"] / "config" / "settings" / "base.py"
+        ).read_text()
+    )
 
 
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS)
