@@ -3,6 +3,8 @@ cookiecutter.json before anything is written."""
 
 import difflib
 import json
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -35,14 +37,25 @@ def read_answers_file(path):
         where = f" at line {mark.line + 1}" if mark else ""
         raise AnswersError(f"{path} is not valid YAML{where}: fix its syntax") from None
     if data is None:
-        return {}
+        raise AnswersError(
+            f"{path} holds no answers: write one per line as key: value, keys as "
+            "in cookiecutter.json (e.g. project_name: Shop API)"
+        )
     if not isinstance(data, dict):
         raise AnswersError(f"{path} must hold a mapping of answers (key: value)")
     return data
 
 
-def check_answers(answers, context):
-    """Raise AnswersError for the first key or value the template cannot take."""
+def check_answers(answers, context, source):
+    """Raise AnswersError for the first key or value the template cannot take,
+    naming source, where the answers come from."""
+    try:
+        _check_answers(answers, context)
+    except AnswersError as error:
+        raise AnswersError(f"{source}: {error}") from None
+
+
+def _check_answers(answers, context):
     prompts = [key for key in context if not key.startswith("_")]
     for key, value in answers.items():
         if key not in prompts:
@@ -61,3 +74,39 @@ def check_answers(answers, context):
             raise AnswersError(
                 f"{key}: {value!r} is not a yes/no answer: use true or false"
             )
+
+
+@contextmanager
+def _importable(folder):
+    """Let cookiecutter import the template's own Jinja extensions."""
+    sys.path.append(str(folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+
+
+def ask(template_dir, answers):
+    """cookiecutter's own prompts, offering these answers as the defaults;
+    returns every answer, the derived ones (project_slug, ...) included."""
+    from cookiecutter.config import get_user_config
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    context = generate_context(
+        context_file=Path(template_dir) / "cookiecutter.json",
+        default_context=get_user_config()["default_context"],
+        extra_context=answers,
+    )
+    with _importable(template_dir):
+        given = prompt_for_config(context, no_input=False)
+    return {key: value for key, value in given.items() if not key.startswith("_")}
+
+
+def save_answers(answers, path):
+    header = (
+        "# Answers for prodstack new. Fix the ones it named, then run the command\n"
+        "# it printed. Delete project_slug or deploy_root to have them derived again\n"
+        "# from project_name.\n"
+    )
+    Path(path).write_text(header + yaml.safe_dump(answers, sort_keys=False))

@@ -2,6 +2,8 @@
 
 import json
 import logging
+import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -14,16 +16,19 @@ import click
 from generator import TEMPLATE_DIR
 from generator.answers import (
     AnswersError,
+    ask,
     check_answers,
     derived_keys,
     read_answers_file,
+    save_answers,
     template_context,
 )
 from generator.variants import get_variant, load_variants
 
 
-def bake(answers, output_dir, template=TEMPLATE_DIR, no_input=True):
-    """Bake the template with these answers; return the project's path."""
+def bake(answers, output_dir, template=TEMPLATE_DIR):
+    """Bake the template with these answers, asking nothing; return the
+    project's path."""
     from cookiecutter.main import cookiecutter
 
     started = time.perf_counter()
@@ -31,7 +36,7 @@ def bake(answers, output_dir, template=TEMPLATE_DIR, no_input=True):
     path = Path(
         cookiecutter(
             str(template),
-            no_input=no_input,
+            no_input=True,
             extra_context=answers,
             output_dir=str(output_dir),
         )
@@ -163,7 +168,9 @@ def new_command(template, variant_name, answers_file, no_input, output_dir):
     """Make a new project: cookiecutter's prompts, or answers given up front.
 
     With --answers, values the template derives (project_slug, deploy_root)
-    follow the file's project_name unless the file sets them as well.
+    follow the file's project_name unless the file sets them as well. When
+    the template refuses an answer, nothing is written but the answers, to
+    prodstack-answers.yaml, with the command that retries from them.
 
     \b
     Examples:
@@ -173,37 +180,73 @@ def new_command(template, variant_name, answers_file, no_input, output_dir):
       prodstack new --template https://github.com/ORG/REPO.git
       prodstack new --template git+file:///path/to/checkout
     """
-    from cookiecutter.exceptions import CookiecutterException, FailedHookException
-
     answers = dict(variant_or_fail(variant_name).answers) if variant_name else {}
     try:
         with _template_dir(template) as template_dir:
             context = template_context(template_dir)
             if answers_file:
                 from_file = read_answers_file(answers_file)
+                check_answers(from_file, context, source=answers_file)
                 # A new project_name should bring its own slug and deploy_root,
                 # unless the file sets them too.
                 for key in derived_keys(context):
                     if key not in from_file:
                         answers.pop(key, None)
                 answers.update(from_file)
-            check_answers(answers, context)
+            if not no_input:
+                answers = ask(template_dir, answers)
     except AnswersError as error:
         raise click.ClickException(str(error)) from None
+    _bake_new(answers, output_dir, template)
+
+
+SAVED_ANSWERS = Path("prodstack-answers.yaml")
+
+
+def _bake_new(answers, output_dir, template):
+    """Bake, or leave nothing behind and say how to try again."""
+    from cookiecutter.exceptions import (
+        CookiecutterException,
+        FailedHookException,
+        OutputDirExistsException,
+    )
+
     created_output_dir = not output_dir.exists()
     # cookiecutter logs a traceback when a hook refuses; the hook's own
-    # messages on stderr are what a person needs.
+    # messages on stderr are what a person needs, and the hook leaves the
+    # retry command to us (PRODSTACK_NEW).
     logging.getLogger("cookiecutter").setLevel(logging.CRITICAL)
+    os.environ["PRODSTACK_NEW"] = "1"
     try:
-        bake(answers, output_dir, template=template, no_input=no_input)
+        bake(answers, output_dir, template=template)
     except CookiecutterException as error:
         if created_output_dir and output_dir.is_dir() and not any(output_dir.iterdir()):
             output_dir.rmdir()
         if isinstance(error, FailedHookException):
+            save_answers(answers, SAVED_ANSWERS)
             raise click.ClickException(
-                "fix the answers above; nothing was written"
+                f"nothing was written. The answers are in {SAVED_ANSWERS}: fix "
+                f"them there, then run: {_retry_command(output_dir, template)}"
+            ) from None
+        if isinstance(error, OutputDirExistsException):
+            # cookiecutter says: Error: "out/my_api" directory already exists
+            where = str(error).split('"')[1]
+            raise click.ClickException(
+                f"{where} already exists: move it away, or choose another "
+                "--output-dir or project_slug"
             ) from None
         raise click.ClickException(str(error).splitlines()[0]) from None
+    finally:
+        os.environ.pop("PRODSTACK_NEW", None)
+
+
+def _retry_command(output_dir, template):
+    command = ["prodstack", "new", "--answers", str(SAVED_ANSWERS), "--no-input"]
+    if output_dir != Path("."):
+        command += ["-o", str(output_dir)]
+    if template != str(TEMPLATE_DIR):
+        command += ["--template", template]
+    return shlex.join(command)
 
 
 @contextmanager

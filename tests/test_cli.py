@@ -7,6 +7,8 @@ import subprocess
 import pytest
 import yaml
 
+from generator.answers import template_context
+
 from .helpers import BIN, TEMPLATE, VARIANTS, git, run, template_repo
 
 PRODSTACK = BIN / "prodstack"
@@ -86,12 +88,13 @@ def test_new_asks_cookiecutters_questions(tmp_path):
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [
-        ("databse: sqlite\n", "unknown key 'databse': did you mean 'database'?"),
+        ("databse: sqlite\n", "answers.yaml: unknown key 'databse': did you mean"),
         ("database: mysql\n", "database: 'mysql' is not one of sqlite, postgresql"),
         ("api_docs: maybe\n", "api_docs: 'maybe' is not a yes/no answer"),
         ("database: [sqlite\n", "is not valid YAML at line 2"),
         ("- a list\n", "must hold a mapping of answers"),
-        ("project_slug: django\n", "fix the answers above; nothing was written"),
+        ("", "answers.yaml holds no answers: write one per line as key: value"),
+        ("project_slug: django\n", "nothing was written. The answers are in"),
     ],
     ids=[
         "unknown key",
@@ -99,6 +102,7 @@ def test_new_asks_cookiecutters_questions(tmp_path):
         "not a boolean",
         "bad YAML",
         "not a mapping",
+        "empty",
         "refused by the hook",
     ],
 )
@@ -108,7 +112,10 @@ def test_new_refuses_bad_answers_in_one_line_and_writes_nothing(
     answers = tmp_path / "answers.yaml"
     answers.write_text(yaml_text)
     output = tmp_path / "out"
-    result = run([PRODSTACK, "new", "--answers", answers, "--no-input", "-o", output])
+    result = run(
+        [PRODSTACK, "new", "--answers", answers.name, "--no-input", "-o", output],
+        cwd=tmp_path,
+    )
     assert result.returncode == 1
     error_lines = [
         line for line in result.stderr.splitlines() if line.startswith("Error:")
@@ -116,6 +123,43 @@ def test_new_refuses_bad_answers_in_one_line_and_writes_nothing(
     assert len(error_lines) == 1 and message in error_lines[0], result.stderr
     assert "Traceback" not in result.stderr
     assert not output.exists()
+
+
+def test_new_refusal_saves_the_answers_and_its_retry_command_works(tmp_path):
+    # Enter to every prompt but the time zone, which is mistyped.
+    prompts = list(template_context(TEMPLATE)["__prompts__"])
+    typed = ["Mars/Olympus" if key == "time_zone" else "" for key in prompts]
+    refused = subprocess.run(
+        [PRODSTACK, "new", "-o", "out"],
+        input="\n".join(typed) + "\n",
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert refused.returncode == 1
+    assert "time_zone 'Mars/Olympus' is not an IANA time zone" in refused.stderr
+    assert "--replay-file" not in refused.stderr  # the hook leaves retrying to us
+    retry = "prodstack new --answers prodstack-answers.yaml --no-input -o out"
+    assert refused.stderr.strip().endswith(retry)
+    assert not (tmp_path / "out").exists()
+
+    saved = tmp_path / "prodstack-answers.yaml"
+    answers = yaml.safe_load(saved.read_text())
+    assert set(answers) == set(prompts)
+    saved.write_text(saved.read_text().replace("Mars/Olympus", "Asia/Tokyo"))
+    retried = run([BIN / retry.split()[0], *retry.split()[1:]], cwd=tmp_path)
+    assert retried.returncode == 0, retried.stderr
+    settings = tmp_path / "out" / "my_api" / "config" / "settings" / "base.py"
+    assert 'TIME_ZONE = "Asia/Tokyo"' in settings.read_text()
+
+
+def test_new_into_an_existing_project_folder_says_so_once(tmp_path):
+    (tmp_path / "my_api").mkdir()
+    result = run([PRODSTACK, "new", "--no-input", "-o", tmp_path])
+    assert result.returncode == 1
+    assert result.stderr.count("Error:") == 1
+    assert f"{tmp_path}/my_api already exists: move it away" in result.stderr
 
 
 def test_new_explains_a_template_it_cannot_fetch(tmp_path):
