@@ -1,8 +1,7 @@
 """Check every answer before cookiecutter writes a file.
 
-Each check returns a message naming the field, the bad value and what is
-accepted, or None. All problems are printed at once with a way to retry, then
-the hook exits 1 and cookiecutter removes what it had started.
+Each check says what is wrong with a value and what would do, or returns None.
+All problems are printed at once with how to retry, and the hook exits 1.
 """
 
 import json
@@ -29,8 +28,9 @@ RESERVED_SLUGS = frozenset({
     "rest_framework_simplejwt", "test", "tests", "whitenoise",
 })
 # fmt: on
-# The slug names the service's system user too, and useradd takes 32 at most.
-MAX_SLUG_LENGTH = 32
+# The slug names the service's system user too: useradd takes 32 characters,
+# systemd warns above 31 (utmp's UT_NAMESIZE less its NUL).
+MAX_SLUG_LENGTH = 31
 
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 DOMAIN_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")

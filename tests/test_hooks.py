@@ -40,7 +40,7 @@ GOOD = VARIANTS["default"].answers
         ("deploy_root", "srv/my_api", "not an absolute path"),
         ("deploy_root", "/", "not an absolute path"),
         ("deploy_root", "/srv/my api", "not an absolute path"),
-        ("project_slug", "a" * 33, "longer than the 32 characters"),
+        ("project_slug", "a" * 32, "longer than the 31 characters"),
         ("time_zone", "Mars Standard", "not an IANA time zone"),
         ("time_zone", "Mars/Olympus", "not an IANA time zone"),
         ("time_zone", "Europe/Berln", "not an IANA time zone"),

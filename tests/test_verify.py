@@ -61,3 +61,24 @@ def test_verify_stops_at_the_first_failure_and_cleans_up(cookies, deploy_base):
     logs = re.search(r"logs of every step: (\S+)/logs$", result.stdout, re.M)
     assert logs and Path(logs.group(1)).is_dir()
     shutil.rmtree(logs.group(1))
+
+
+def test_the_longest_default_slug_verifies(cookies, deploy_base):
+    # 60 characters of name give a slug of 31, the longest a slug may be, which
+    # names the units, the socket, the Nginx site and the service's user.
+    name = "Wholesale Orders Reconciliation Invoices Payments Settlement"
+    slug = "wholesale_orders_reconciliation"
+    answers = {
+        "project_name": name,
+        "deploy_root": str(deploy_base / "long-name"),
+        "http_port": free_port(),
+        "https_port": free_port(),
+    }
+    baked = cookies.bake(template=str(TEMPLATE), extra_context=answers)
+    assert baked.exit_code == 0, baked.exception
+    assert baked.project_path.name == slug
+
+    result = run([BIN / "prodstack", "verify", baked.project_path])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"/run/{slug}.sock" in result.stdout
+    assert not leftovers(slug, answers["deploy_root"])

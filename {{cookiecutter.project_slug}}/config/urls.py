@@ -13,7 +13,10 @@ urlpatterns = [
     path("api/health/", health, name="health"),
     path("api/auth/", include("{{ cookiecutter.project_slug }}.accounts.urls")),
 {% if cookiecutter.allow_registration %}
-    path("api/auth/", include("{{ cookiecutter.project_slug }}.accounts.registration")),
+    path(
+        "api/auth/",
+        include("{{ cookiecutter.project_slug }}.accounts.registration"),
+    ),
 {% endif %}
 {% if cookiecutter.example_api %}
     path("api/", include("{{ cookiecutter.project_slug }}.notes.urls")),

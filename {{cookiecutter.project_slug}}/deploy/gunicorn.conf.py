@@ -19,7 +19,10 @@ def env_bool(name, default):
     return default if not value else value in ("1", "true", "yes", "on")
 
 
-bind = os.environ.get("GUNICORN_BIND", "unix:/run/{{ cookiecutter.project_slug }}.sock")
+bind = os.environ.get(
+    "GUNICORN_BIND",
+    "unix:/run/{{ cookiecutter.project_slug }}.sock",
+)
 
 # Two sync workers per core plus one, capped so a large host does not open
 # more database connections than the server allows. Measured on 2 cores with
