@@ -5,7 +5,6 @@ import logging
 import os
 import shlex
 import shutil
-import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
@@ -330,32 +329,9 @@ def demo_command(demo_dir):
         _verify(project, serve=True)
 
 
-def _keys_for_the_stack(project):
-    """The stack lays out its production keys from the project's keys/
-    folder, which an RS256 project fills on its first manage.py command. A
-    fresh bake has none yet: make the pair as deploy/README.md does."""
-    keys, record = Path(project) / "keys", Path(project) / ".cruft.json"
-    if keys.exists() or not record.is_file():
-        return  # verify names a missing record itself
-    answers = json.loads(record.read_text())["context"]["cookiecutter"]
-    if answers["jwt_algorithm"] != "RS256":
-        return
-    keys.mkdir(mode=0o700)
-    private, public = keys / "jwt_private.pem", keys / "jwt_public.pem"
-    for command in (
-        ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
-         "-out", private],
-        ["openssl", "pkey", "-in", private, "-pubout", "-out", public],
-    ):  # fmt: skip
-        subprocess.run(command, check=True, capture_output=True)
-    for path in (private, public):
-        path.chmod(0o600)
-
-
 def _verify(project, serve):
     from generator.verify import verify
 
-    _keys_for_the_stack(project)
     if not verify(project, serve=serve, out=click.echo).passed:
         raise SystemExit(1)
 
@@ -397,7 +373,6 @@ def _bench(project, duration, connections, rounds, sweep, markdown):
     from generator.bench import Bench
     from generator.processes import StepFailed
 
-    _keys_for_the_stack(project)
     bench = Bench(project, duration, connections, rounds, out=click.echo)
     try:
         bench.run(sweep=sweep)

@@ -122,11 +122,8 @@ class LocalStack:
         env["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
         if "JWT_SIGNING_KEY" in env:
             env["JWT_SIGNING_KEY"] = secrets.token_urlsafe(48)
-        for variable in ("JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE"):
-            if variable in env:
-                source = project.path / "keys" / Path(env[variable]).name
-                shutil.copy2(source, env[variable])
-                Path(env[variable]).chmod(0o600)
+        if "JWT_PRIVATE_KEY_FILE" in env:
+            self.make_key_pair(env["JWT_PRIVATE_KEY_FILE"], env["JWT_PUBLIC_KEY_FILE"])
         env.update(self.overrides)
         missing = [key for key, value in env.items() if not value]
         check(not missing, f"deploy/env.example leaves {missing} without a value")
@@ -147,6 +144,20 @@ class LocalStack:
         )  # fmt: skip
         self.write_nginx_conf()
         return f"{current} -> {project.path}"
+
+    def make_key_pair(self, private, public):
+        """The RS256 pair, made as deploy/README.md makes it: with openssl."""
+        self.run(
+            "jwt private key",
+            ["openssl", "genpkey", "-algorithm", "RSA",
+             "-pkeyopt", "rsa_keygen_bits:2048", "-out", private],
+        )  # fmt: skip
+        self.run(
+            "jwt public key",
+            ["openssl", "pkey", "-in", private, "-pubout", "-out", public],
+        )
+        for path in (private, public):
+            Path(path).chmod(0o600)
 
     def write_nginx_conf(self):
         """A main file as Debian's nginx.conf would be, with paths under this

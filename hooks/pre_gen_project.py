@@ -16,9 +16,8 @@ from pathlib import Path
 # Python before rendering and its functions can be imported by the tests.
 ANSWERS_JSON = r"""{{ cookiecutter | jsonify }}"""
 
-# Names the generated project imports or creates beside its own package: a
-# slug equal to one of them would shadow it. (The standard library's are
-# checked through sys.stdlib_module_names.)
+# Names the project imports or creates beside its package, which a slug would
+# shadow (the standard library's are in sys.stdlib_module_names).
 # fmt: off
 RESERVED_SLUGS = frozenset({
     "accounts", "argon2", "config", "corsheaders", "cryptography", "deploy",

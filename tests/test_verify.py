@@ -67,18 +67,16 @@ def test_the_longest_default_slug_verifies(cookies, deploy_base):
     # 60 characters of name give a slug of 31, the longest a slug may be, which
     # names the units, the socket, the Nginx site and the service's user.
     name = "Wholesale Orders Reconciliation Invoices Payments Settlement"
-    slug = "wholesale_orders_reconciliation"
-    answers = {
-        "project_name": name,
-        "deploy_root": str(deploy_base / "long-name"),
-        "http_port": free_port(),
-        "https_port": free_port(),
-    }
+    answers = VARIANTS["default"].answers_for_test_stack(deploy_base / "long-name")
+    answers["project_name"] = name
+    del answers["project_slug"]  # derived from the name
     baked = cookies.bake(template=str(TEMPLATE), extra_context=answers)
     assert baked.exit_code == 0, baked.exception
+    slug = "wholesale_orders_reconciliation"
     assert baked.project_path.name == slug
 
-    result = run([BIN / "prodstack", "verify", baked.project_path])
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert f"/run/{slug}.sock" in result.stdout
+    lines = []
+    report = verify(baked.project_path, out=lines.append)
+    assert report.passed, "\n".join(lines)
+    assert f"/run/{slug}.sock" in "\n".join(lines)
     assert not leftovers(slug, answers["deploy_root"])
