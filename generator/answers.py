@@ -100,7 +100,18 @@ def ask(template_dir, answers):
     )
     with _importable(template_dir):
         given = prompt_for_config(context, no_input=False)
-    return {key: value for key, value in given.items() if not key.startswith("_")}
+    return {
+        key: _as_in_template(value, context["cookiecutter"][key])
+        for key, value in given.items()
+        if not key.startswith("_")
+    }
+
+
+def _as_in_template(value, default):
+    """Prompts answer numbers as text; keep them numbers, as the template has."""
+    if type(default) is int and isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
 
 
 def save_answers(answers, path):
@@ -109,4 +120,5 @@ def save_answers(answers, path):
         "# it printed. Delete project_slug or deploy_root to have them derived again\n"
         "# from project_name.\n"
     )
-    Path(path).write_text(header + yaml.safe_dump(answers, sort_keys=False))
+    text = yaml.safe_dump(answers, sort_keys=False, allow_unicode=True)
+    Path(path).write_text(header + text)
