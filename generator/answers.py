@@ -1,5 +1,6 @@
-"""Answers from a YAML file or a variant, checked against the template's
-cookiecutter.json before anything is written."""
+"""Answers for a new project, from a variant, a YAML file or cookiecutter's
+own prompts: checked against the template's cookiecutter.json before anything
+is written, and saved for a retry when the template refuses them."""
 
 import difflib
 import json
