@@ -194,13 +194,15 @@ class LocalStack:
             [uv, "venv", "--quiet", "--allow-existing",
              "--python", sys.executable, venv],
         )  # fmt: skip
-        extras = "dev,fuzz" if self.project.answers["api_docs"] else "dev"
+        # What `make install` and, where the project has one, `make fuzz` add.
+        wanted = ["-e", ".[dev]"]
+        if (self.project.path / "fuzz" / "requirements.txt").is_file():
+            wanted += ["-r", "fuzz/requirements.txt"]
         self.run(
             "install",
-            [uv, "pip", "install", "--quiet", "--python", self.python,
-             "-e", f"{self.project.path}[{extras}]"],
-        )  # fmt: skip
-        return f"uv venv + pip install -e .[{extras}]"
+            [uv, "pip", "install", "--quiet", "--python", self.python, *wanted],
+        )
+        return "uv pip install " + " ".join(wanted)
 
     def migrate(self):
         if self.project.answers["database"] == "postgresql":

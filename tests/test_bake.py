@@ -24,6 +24,7 @@ OPTION_FILES = {
         "config/api_docs.py",
         "tests/test_api_docs.py",
         "fuzz/test_openapi.py",
+        "fuzz/requirements.txt",
     ],
 }
 CHOICE_FILES = {

@@ -1,7 +1,7 @@
 """Every operation of the OpenAPI schema, fuzzed with schemathesis as a
 signed-in user: no answer is a 5xx, and every documented answer matches the
-schema. Slower than the suite and opt-in: `make fuzz` installs the `fuzz`
-extra and runs it."""
+schema. Slower than the suite and opt-in: `make fuzz` installs
+fuzz/requirements.txt and runs it."""
 
 import pytest
 import schemathesis
