@@ -4,9 +4,10 @@ from django.urls import include, path
 from config.health import health
 
 # Errors answer in JSON, like the API itself, never with an HTML page.
-handler400 = "rest_framework.exceptions.bad_request"
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
 handler404 = "config.errors.not_found"
-handler500 = "rest_framework.exceptions.server_error"
+handler500 = "config.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -109,7 +109,8 @@ def test_logins_are_throttled_per_client(client, user, password, throttle_limit)
         "/api/auth/token/", {"username": user.username, "password": password}
     )
     assert throttled.status_code == 429
-    assert "detail" in throttled.json()
+    assert throttled.json()["code"] == "throttled"
+    assert int(throttled["Retry-After"]) > 0
 
 
 def test_health_answers_while_the_database_does(client):

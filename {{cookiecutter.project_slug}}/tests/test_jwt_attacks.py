@@ -145,4 +145,4 @@ def test_a_database_outage_answers_503_in_json(auth_client, monkeypatch):
 def test_unknown_paths_answer_404_in_json(client):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}

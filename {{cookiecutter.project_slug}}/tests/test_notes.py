@@ -34,7 +34,7 @@ def test_create_sets_the_owner_from_the_token(auth_client, user):
 def test_title_is_required(auth_client):
     response = auth_client.post("/api/notes/", {"body": "no title"})
     assert response.status_code == 400
-    assert "title" in response.json()
+    assert "title" in response.json()["fields"]
 
 
 def test_owner_can_read_update_and_delete(auth_client, note):

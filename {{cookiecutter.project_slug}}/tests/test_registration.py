@@ -29,14 +29,14 @@ def test_register_creates_a_user_that_can_log_in(client, password):
 def test_weak_passwords_are_refused(client, weak):
     response = sign_up(client, weak)
     assert response.status_code == 400
-    assert "password" in response.json()
+    assert "password" in response.json()["fields"]
     assert not get_user_model().objects.filter(username="carol").exists()
 
 
 def test_a_taken_username_is_refused(client, user, password):
     response = sign_up(client, password, username=user.username)
     assert response.status_code == 400
-    assert "username" in response.json()
+    assert "username" in response.json()["fields"]
 
 
 def test_registration_is_throttled_per_client(client, password, throttle_limit):
