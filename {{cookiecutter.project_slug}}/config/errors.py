@@ -66,7 +66,10 @@ def error_body(exc):
             body["fields"] = fields
         return body
     if isinstance(detail, dict):  # simplejwt: {"detail", "code", "messages"}
-        return {"detail": detail["detail"], "code": detail.get("code", exc.default_code)}
+        return {
+            "detail": detail["detail"],
+            "code": detail.get("code", exc.default_code),
+        }
     return {"detail": detail, "code": getattr(detail, "code", exc.default_code)}
 
 

@@ -1,10 +1,68 @@
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models
+from django.db.models.functions import Lower
+
+USERNAME_TAKEN = "A user with that username already exists."
+EMAIL_TAKEN = "A user with that email address already exists."
+
+
+class UserManager(DjangoUserManager):
+    """Usernames keep the case they were typed in but are compared without
+    it; email addresses are stored in one form (see the README)."""
+
+    @classmethod
+    def normalize_email(cls, email):
+        # Compatibility forms folded (fullwidth letters become ASCII), and the
+        # whole address lowercased: nobody relies on a case-sensitive mailbox.
+        return unicodedata.normalize("NFKC", email or "").strip().lower()
+
+    def with_username(self, username):
+        folded = self.model.normalize_username(username).lower()
+        return self.alias(username_lower=Lower("username")).filter(
+            username_lower=folded
+        )
+
+    def get_by_natural_key(self, username):
+        # Sign-in, in the API and the admin: "Alice" is "alice".
+        return self.with_username(username).get()
 
 
 class User(AbstractUser):
     """The project's user, custom from day one so fields can be added later."""
 
-    email = models.EmailField("email address", unique=True)
+    # ASCII only: a username is a handle people type and read, and Unicode
+    # would admit lookalikes (Cyrillic U+0430 for Latin "a").
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="Required. 150 characters or fewer. ASCII letters, digits and @/./+/-/_ only.",
+        validators=[ASCIIUsernameValidator()],
+        error_messages={"unique": USERNAME_TAKEN},
+    )
+    email = models.EmailField(
+        "email address", unique=True, error_messages={"unique": EMAIL_TAKEN}
+    )
+
+    objects = UserManager()
 
     REQUIRED_FIELDS = ["email"]
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="accounts_user_username_ignoring_case",
+                violation_error_message=USERNAME_TAKEN,
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        # Every way in (API, admin, shell) stores the same forms.
+        self.username = self.normalize_username(self.username)
+        self.email = type(self).objects.normalize_email(self.email)
+        super().save(*args, **kwargs)

@@ -7,9 +7,10 @@ from django.urls import path
 from rest_framework import generics, permissions, serializers
 
 from .models import User
+from .serializers import IdentitySerializer
 
 
-class RegisterSerializer(serializers.ModelSerializer):
+class RegisterSerializer(IdentitySerializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
 
     class Meta:
