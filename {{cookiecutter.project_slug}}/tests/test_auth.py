@@ -16,6 +16,18 @@ def test_login_returns_an_access_and_a_refresh_token(tokens):
     assert set(tokens) == {"access", "refresh"}
 
 
+def test_answers_that_carry_tokens_are_never_stored(client, user, password):
+    login = client.post(
+        "/api/auth/token/", {"username": user.username, "password": password}
+    )
+    refreshed = client.post(
+        "/api/auth/token/refresh/", {"refresh": login.json()["refresh"]}
+    )
+    for response in (login, refreshed):
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+
+
 def test_wrong_password_and_unknown_user_get_the_same_answer(client, user):
     wrong_password = client.post(
         "/api/auth/token/", {"username": user.username, "password": "wrong"}

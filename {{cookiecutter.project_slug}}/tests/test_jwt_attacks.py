@@ -110,10 +110,64 @@ def test_tokens_of_a_deactivated_or_deleted_user_are_refused(client, user, token
     assert_refused(refresh(client, tokens["refresh"]))
 
 
+def verify(client, token):
+    return client.post("/api/auth/token/verify/", {"token": token})
+
+
 def test_a_password_change_revokes_the_users_tokens(client, user, tokens):
     user.set_password("a-new-and-different-password")
     user.save()
     assert_refused(me(client, tokens["access"]))
+    assert_refused(refresh(client, tokens["refresh"]))
+
+
+@pytest.mark.parametrize("how", ["password changed", "deactivated", "deleted"])
+def test_verify_refuses_what_authentication_refuses(client, user, tokens, how):
+    assert verify(client, tokens["access"]).status_code == 200
+    if how == "deleted":
+        user.delete()
+    elif how == "deactivated":
+        user.is_active = False
+        user.save()
+    else:
+        user.set_password("a-new-and-different-password")
+        user.save()
+    assert_refused(me(client, tokens["access"]))
+    assert_refused(verify(client, tokens["access"]))
+    assert_refused(verify(client, tokens["refresh"]))
+
+
+def test_verify_refuses_a_logged_out_refresh_token(client, tokens):
+    client.post("/api/auth/logout/", {"refresh": tokens["refresh"]})
+    assert_refused(verify(client, tokens["refresh"]))
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"user_id": "not-a-number"},
+        {"user_id": ["1"]},
+        {"user_id": None},
+        {"exp": "9999999999"},
+        {"exp": 1e300},
+        {"jti": {"a": 1}},
+    ],
+    ids=[
+        "user_id-word",
+        "user_id-list",
+        "user_id-null",
+        "exp-string",
+        "exp-huge",
+        "jti-object",
+    ],
+)
+def test_odd_claims_signed_with_the_real_key_are_refused(client, user, claims):
+    access = sign(AccessToken.for_user(user).payload | claims)
+    refresh_token = sign(RefreshToken.for_user(user).payload | claims)
+    assert_refused(me(client, access))
+    assert_refused(verify(client, access))
+    assert_refused(refresh(client, refresh_token))
+    assert_refused(client.post("/api/auth/logout/", {"refresh": refresh_token}))
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .passwords import PasswordChangeView
 from .views import LoginView, LogoutView, MeView, RefreshView, VerifyView
 
 urlpatterns = [
@@ -8,4 +9,5 @@ urlpatterns = [
     path("token/verify/", VerifyView.as_view(), name="token-verify"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("me/", MeView.as_view(), name="me"),
+    path("password/change/", PasswordChangeView.as_view(), name="password-change"),
 ]
