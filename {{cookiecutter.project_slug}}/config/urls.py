@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,7 +11,6 @@ handler404 = "config.errors.not_found"
 handler500 = "config.errors.server_error"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),
     path("api/auth/", include("{{ cookiecutter.project_slug }}.accounts.urls")),
 {% if cookiecutter.allow_registration %}
@@ -26,3 +26,6 @@ urlpatterns = [
     path("api/", include("config.api_docs")),
 {% endif %}
 ]
+
+if settings.ADMIN_PATH != "off":
+    urlpatterns.append(path(f"{settings.ADMIN_PATH}/", admin.site.urls))

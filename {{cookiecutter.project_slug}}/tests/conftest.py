@@ -1,6 +1,5 @@
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 PASSWORD = "correct-horse-battery-staple"
@@ -9,12 +8,6 @@ PASSWORD = "correct-horse-battery-staple"
 @pytest.fixture
 def password():
     return PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    # Throttle counters live in the cache; each test starts with none.
-    cache.clear()
 
 
 @pytest.fixture

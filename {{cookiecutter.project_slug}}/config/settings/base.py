@@ -21,7 +21,8 @@ DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with its sign-in limited per client (config/admin.py).
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +52,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Where the admin answers; "off" leaves it out (see the README).
+ADMIN_PATH = (os.environ.get("DJANGO_ADMIN_PATH") or "admin").strip("/")
 # Errors answer in one JSON shape (config/errors.py), the CSRF failure too.
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -133,9 +136,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     # Views opt in with throttle_scope; Nginx rate-limits the same paths too.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    # Counted atomically in the database (accounts/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "{{ cookiecutter.project_slug }}.accounts.throttling.ScopedRateThrottle"
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "login": "10/minute",
+        "admin_login": "5/minute",
 {% if cookiecutter.allow_registration %}
         "register": "5/hour",
 {% endif %}

@@ -48,8 +48,8 @@ SECURE_HSTS_PRELOAD = False
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 {% endif %}
 
-# Throttle counters must be shared by all Gunicorn workers; the cache table is
-# created by a migration.
+# One cache for all Gunicorn workers; its table is created by a migration.
+# (Throttles count in their own table: accounts/throttling.py.)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

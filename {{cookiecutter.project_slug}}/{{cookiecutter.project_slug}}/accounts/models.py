@@ -66,3 +66,23 @@ class User(AbstractUser):
         self.username = self.normalize_username(self.username)
         self.email = type(self).objects.normalize_email(self.email)
         super().save(*args, **kwargs)
+
+
+class RequestCount(models.Model):
+    """Requests from one client to one throttle scope in one time window
+    (see throttling.py). Rows of past windows are deleted as new ones start."""
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField(help_text="Start, in seconds since the epoch.")
+    hits = models.PositiveIntegerField(default=0)
+    expires = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window"], name="accounts_requestcount_per_window"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.key} @ {self.window}: {self.hits}"
