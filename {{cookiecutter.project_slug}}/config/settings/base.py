@@ -138,7 +138,7 @@ REST_FRAMEWORK = {
     # Views opt in with throttle_scope; Nginx rate-limits the same paths too.
     # Counted atomically in the database (accounts/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "{{ cookiecutter.project_slug }}.accounts.throttling.ScopedRateThrottle"
+        "{{ cookiecutter.project_slug }}.accounts.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "login": "10/minute",
@@ -162,7 +162,9 @@ SIMPLE_JWT = {
     # Tokens carry a hash of the password hash: a password change revokes them.
     "CHECK_REVOKE_TOKEN": True,
     # Stricter about claims (accounts/tokens.py): odd ones are a 401, not a 500.
-    "AUTH_TOKEN_CLASSES": ["{{ cookiecutter.project_slug }}.accounts.tokens.AccessToken"],
+    "AUTH_TOKEN_CLASSES": [
+        "{{ cookiecutter.project_slug }}.accounts.tokens.AccessToken",
+    ],
     "ALGORITHM": "{{ cookiecutter.jwt_algorithm }}",
     "AUDIENCE": os.environ.get("JWT_AUDIENCE", "{{ cookiecutter.project_slug }}"),
     "ISSUER": os.environ.get("JWT_ISSUER", "https://{{ cookiecutter.domain_name }}"),

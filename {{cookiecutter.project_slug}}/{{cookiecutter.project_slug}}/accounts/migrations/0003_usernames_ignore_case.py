@@ -2,7 +2,7 @@ import django.contrib.auth.validators
 import django.db.models.functions.text
 from django.db import migrations, models
 
-import {{ cookiecutter.project_slug }}.accounts.models
+from {{ cookiecutter.project_slug }}.accounts.models import UserManager
 
 
 class Migration(migrations.Migration):
@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AlterModelManagers(
             name="user",
             managers=[
-                ("objects", {{ cookiecutter.project_slug }}.accounts.models.UserManager()),
+                ("objects", UserManager()),
             ],
         ),
         migrations.AlterField(
