@@ -84,6 +84,18 @@ class Client:
         finally:
             connection.close()
 
+    def raw(self, data):
+        """Send bytes as they are (a malformed request, say); read the answer."""
+        connection = self.make_connection()
+        try:
+            connection.connect()
+            connection.sock.sendall(data)
+            response = http.client.HTTPResponse(connection.sock, method="GET")
+            response.begin()
+            return Response(response.status, response.headers, response.read())
+        finally:
+            connection.close()
+
     def get(self, path, **kwargs):
         return self.request("GET", path, **kwargs)
 

@@ -1,7 +1,7 @@
 """Every check verify runs, as data: (label, function of the stack), in the
 order they run. Labels are what people and tests read."""
 
-from generator.checks import audits, faults, http
+from generator.checks import audits, edge, faults, http
 
 # On the project and its rendered files, once installed, before anything boots.
 AUDITS = (
@@ -19,6 +19,9 @@ HTTP = (
     ("JWT flow over HTTPS", http.jwt_flow),
     ("redirect, ACME, headers", http.edges),
     ("static files", http.static_files),
+    ("TLS versions", edge.tls_versions),
+    ("errors in JSON, no version", edge.errors),
+    ("admin sign-in: CSRF, limit", edge.admin_sign_in),
     ("rate limit", http.rate_limit),
     ("HUP reload under load", http.reload),
 )

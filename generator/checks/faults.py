@@ -66,7 +66,8 @@ def gunicorn_down(stack):
     elapsed = time.perf_counter() - started
     check(response.status == 502, f"Nginx answered {response.status}")
     check(
-        response.json() == {"detail": "The application is not answering."},
+        response.json()
+        == {"detail": "The application is not answering.", "code": "bad_gateway"},
         f"502 body: {response.body[:200]}",
     )
     check(elapsed < UPSTREAM_DOWN_LIMIT, f"the 502 took {elapsed:.1f}s")

@@ -162,7 +162,8 @@ def rate_limit(stack):
         response = stack.https.post("/api/auth/token/", wrong)
         if response.status == 429:
             check(
-                response.json() == {"detail": "Too many requests."},
+                response.json()
+                == {"detail": "Too many requests.", "code": "throttled"},
                 f"429 came from Django, not Nginx: {response.body}",
             )
             return f"Nginx answered 429 (JSON) at attempt {attempt}"

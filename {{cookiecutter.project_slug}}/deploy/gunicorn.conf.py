@@ -43,6 +43,13 @@ graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # keep-alive only matters to clients that reach Gunicorn directly.
 keepalive = env_int("GUNICORN_KEEPALIVE", 2)
 
+# Nginx in front bounds request lines and header lines (8 KB each); Gunicorn's
+# own lower limits would refuse some requests Nginx let through, with an HTML
+# 414 or 431 instead of the site's JSON errors. Up to Gunicorn's maxima here.
+limit_request_line = 0  # no limit of its own
+limit_request_fields = 32768
+limit_request_field_size = 16384
+
 # Load the app once in the master and fork workers from it: they share its
 # memory (measured with `prodstack bench`: see BENCHMARKS.md) and start at
 # once. A release goes live by restarting the service, never by HUP, which

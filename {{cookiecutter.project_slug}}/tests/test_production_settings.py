@@ -76,3 +76,12 @@ def test_refuses_a_weak_secret_key(production_env, weak_key):
 
 def test_migrations_match_the_models(db):
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_csrf_trusts_the_sites_origin_with_its_port(production_env):
+    # A browser's Origin carries a port other than 443; the admin's forms
+    # fail the CSRF check unless the trusted origin does too.
+    show = "from django.conf import settings; print(settings.CSRF_TRUSTED_ORIGINS)"
+    result = manage(production_env, "shell", "-c", show)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['{{ "https://" ~ cookiecutter.domain_name ~ ("" if cookiecutter.https_port|string == "443" else ":" ~ cookiecutter.https_port) }}']"

@@ -20,7 +20,7 @@ if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list(
-    "DJANGO_CSRF_TRUSTED_ORIGINS", "https://{{ cookiecutter.domain_name }}"
+    "DJANGO_CSRF_TRUSTED_ORIGINS", "https://{{ cookiecutter.domain_name }}{{ "" if cookiecutter.https_port|string == "443" else ":" ~ cookiecutter.https_port }}"
 )
 
 # The JWT keys are not SECRET_KEY, so either can be rotated alone.
