@@ -84,4 +84,5 @@ def test_csrf_trusts_the_sites_origin_with_its_port(production_env):
     show = "from django.conf import settings; print(settings.CSRF_TRUSTED_ORIGINS)"
     result = manage(production_env, "shell", "-c", show)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "['{{ "https://" ~ cookiecutter.domain_name ~ ("" if cookiecutter.https_port|string == "443" else ":" ~ cookiecutter.https_port) }}']"
+    origin = "https://{{ cookiecutter.domain_name }}{{ "" if cookiecutter.https_port|string == "443" else ":" ~ cookiecutter.https_port }}"
+    assert result.stdout.splitlines()[-1] == f"[{origin!r}]"
