@@ -1,6 +1,7 @@
 """Production settings, loaded the way Gunicorn loads them: in a fresh process."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -86,3 +87,15 @@ def test_csrf_trusts_the_sites_origin_with_its_port(production_env):
     assert result.returncode == 0, result.stderr
     origin = "https://{{ cookiecutter.domain_name }}{{ "" if cookiecutter.https_port|string == "443" else ":" ~ cookiecutter.https_port }}"
     assert result.stdout.splitlines()[-1] == f"[{origin!r}]"
+
+
+def test_hsts_max_age_is_decided_in_one_place(production_env):
+    # Nginx sends the header browsers see; Django's setting only matches it,
+    # and no environment variable pretends to change it.
+    headers = PROJECT / "deploy" / "nginx" / "security-headers.conf"
+    max_age = re.search(r"max-age=(\d+)", headers.read_text()).group(1)
+    show = "from django.conf import settings; print(settings.SECURE_HSTS_SECONDS)"
+    result = manage(production_env, "shell", "-c", show)
+    assert result.stdout.splitlines()[-1] == max_age
+    for documented in (".env.example", "README.md", "deploy/env.example"):
+        assert "HSTS_SECONDS" not in (PROJECT / documented).read_text()

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config import jwt_keys
-from config.env import env_int, env_list, require_env
+from config.env import env_list, require_env
 
 from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, SECRET_KEY, SIMPLE_JWT
@@ -35,8 +35,10 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
-# HSTS is set here, once; the Nginx site does not add a second copy.
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
+# HSTS: browsers get the header from Nginx, which decides its max-age
+# (deploy/nginx/security-headers.conf) and hides Django's copy. The same value
+# here lets check --deploy see HSTS, and covers Django served without that site.
+SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 {% if cookiecutter.hsts_preload %}
 SECURE_HSTS_PRELOAD = True
