@@ -22,6 +22,7 @@ HTTP = (
     ("TLS versions", edge.tls_versions),
     ("errors in JSON, no version", edge.errors),
     ("admin sign-in: CSRF, limit", edge.admin_sign_in),
+    ("CORS preflight", edge.cors_preflight),
     ("rate limit", http.rate_limit),
     ("HUP reload under load", http.reload),
 )

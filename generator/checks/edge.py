@@ -149,3 +149,41 @@ def admin_sign_in(stack):
             f"admin sign-in attempt {attempt}: {response.status} {response.body[:160]}",
         )
     raise StepFailed(f"no 429 after {ADMIN_PROBES} quick admin sign-in attempts")
+
+
+CORS_ORIGIN = "https://app.example.com"
+# More than the token path's burst: Nginx must not count preflights.
+PREFLIGHTS = 12
+
+
+def cors_preflight(stack):
+    """A browser's preflight through Nginx: no origin is allowed by default;
+    a listed one is (DJANGO_CORS_ALLOWED_ORIGINS), and Nginx's rate limit on
+    the token path does not count preflights."""
+    headers = {
+        "Origin": CORS_ORIGIN,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
+
+    def preflight():
+        return stack.https.request("OPTIONS", "/api/auth/token/", headers=headers)
+
+    allowed = preflight().headers["Access-Control-Allow-Origin"]
+    check(allowed is None, f"an unlisted origin was allowed: {allowed}")
+    stack.restart_gunicorn(settings={"DJANGO_CORS_ALLOWED_ORIGINS": CORS_ORIGIN})
+    try:
+        for number in range(1, PREFLIGHTS + 1):
+            response = preflight()
+            allowed = response.headers["Access-Control-Allow-Origin"]
+            check(
+                response.status == 200 and allowed == CORS_ORIGIN,
+                f"preflight {number}: {response.status}, allowed origin {allowed}",
+            )
+    finally:
+        for env in (stack.env, stack.production_env):
+            env.pop("DJANGO_CORS_ALLOWED_ORIGINS", None)
+        stack.restart_gunicorn()
+    return (
+        f"none allowed by default; {CORS_ORIGIN} once listed, {PREFLIGHTS} preflights"
+    )
