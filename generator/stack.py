@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.loopback import http_client, https_client, unix_client
+from generator.mailbox import smtp_sink
 from generator.postgres import postgres_cluster
 from generator.processes import (
     STOP_DEADLINE,
@@ -76,6 +77,7 @@ class LocalStack:
         self.env = inherited_env()
         self.user = User.fresh()
         self.database = None
+        self.mailbox = None
         self.shared = project.deploy_root / "shared"
         self.python = project.path / ".venv" / "bin" / "python"
         self.socket_path = Path(project.socket_unit["ListenStream"][0])
@@ -124,6 +126,12 @@ class LocalStack:
             env["JWT_SIGNING_KEY"] = secrets.token_urlsafe(48)
         if "JWT_PRIVATE_KEY_FILE" in env:
             self.make_key_pair(env["JWT_PRIVATE_KEY_FILE"], env["JWT_PUBLIC_KEY_FILE"])
+        if "DJANGO_EMAIL_HOST" in env:
+            # Password-reset mail goes to an SMTP server of the stack's own.
+            self.mailbox = self.exit_stack.enter_context(smtp_sink(self.address))
+            env["DJANGO_EMAIL_HOST"] = self.mailbox.host
+            env["DJANGO_EMAIL_PORT"] = str(self.mailbox.port)
+            env["DJANGO_EMAIL_USE_TLS"] = "false"
         env.update(self.overrides)
         missing = [key for key, value in env.items() if not value]
         check(not missing, f"deploy/env.example leaves {missing} without a value")

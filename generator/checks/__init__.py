@@ -1,7 +1,7 @@
 """Every check verify runs, as data: (label, function of the stack), in the
 order they run. Labels are what people and tests read."""
 
-from generator.checks import audits, edge, faults, http
+from generator.checks import accounts, audits, edge, faults, http
 
 # On the project and its rendered files, once installed, before anything boots.
 AUDITS = (
@@ -23,6 +23,7 @@ HTTP = (
     ("errors in JSON, no version", edge.errors),
     ("admin sign-in: CSRF, limit", edge.admin_sign_in),
     ("CORS preflight", edge.cors_preflight),
+    ("password reset by email", accounts.password_reset),
     ("rate limit", http.rate_limit),
     ("HUP reload under load", http.reload),
 )

@@ -2,8 +2,9 @@ from types import SimpleNamespace
 
 from django.contrib import admin
 
-from config.errors import error_response
 from {{ cookiecutter.project_slug }}.accounts.throttling import ScopedRateThrottle
+
+from .errors import error_response
 
 # Each sign-in attempt costs a password hash (Argon2), so it is limited per
 # client like the API's own sign-in: here, and in the Nginx site.

@@ -19,6 +19,12 @@ urlpatterns = [
         include("{{ cookiecutter.project_slug }}.accounts.registration"),
     ),
 {% endif %}
+{% if cookiecutter.password_reset %}
+    path(
+        "api/auth/",
+        include("{{ cookiecutter.project_slug }}.accounts.password_reset"),
+    ),
+{% endif %}
 {% if cookiecutter.example_api %}
     path("api/", include("{{ cookiecutter.project_slug }}.notes.urls")),
 {% endif %}

@@ -28,6 +28,10 @@ def production_env(tmp_path):
         # check never connects: the development database's address will do.
         "DATABASE_URL": settings.DEFAULT_DATABASE_URL,
         **jwt_keys.fresh_key_variables(tmp_path),
+{% if cookiecutter.password_reset %}
+        "DJANGO_EMAIL_HOST": "smtp.example.com",
+        "DJANGO_DEFAULT_FROM_EMAIL": "no-reply@example.com",
+{% endif %}
     }
 
 
@@ -55,6 +59,10 @@ def test_check_deploy_passes_with_zero_warnings(production_env):
         "DJANGO_ALLOWED_HOSTS",
         "DATABASE_URL",
         *jwt_keys.VARIABLES,
+{% if cookiecutter.password_reset %}
+        "DJANGO_EMAIL_HOST",
+        "DJANGO_DEFAULT_FROM_EMAIL",
+{% endif %}
     ],
 )
 def test_refuses_to_start_without_each_variable(production_env, variable):

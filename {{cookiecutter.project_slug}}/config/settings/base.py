@@ -151,6 +151,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": "10/minute",
         "admin_login": "5/minute",
+{% if cookiecutter.password_reset %}
+        "password_reset": "5/hour",
+{% endif %}
 {% if cookiecutter.allow_registration %}
         "register": "5/hour",
 {% endif %}
@@ -159,6 +162,24 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+{% if cookiecutter.password_reset %}
+# Mail, for password resets: SMTP with STARTTLS, from the environment
+# (production refuses to start without a server and a sender; development
+# prints mail to the console instead). Reset tokens last an hour.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("DJANGO_EMAIL_USE_TLS", "true").lower() != "false"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "root@localhost"
+PASSWORD_RESET_TIMEOUT = 3600
+# A page of the project's front end that takes the token, e.g.
+# https://app.example.com/reset?uid={uid}&token={token}; unset, the message
+# names the API endpoint instead.
+PASSWORD_RESET_URL = os.environ.get("DJANGO_PASSWORD_RESET_URL", "")
+
+{% endif %}
 # JWT: access tokens cannot be revoked, so they live minutes; refresh tokens
 # rotate and the used one is blacklisted. Each settings module sets the keys.
 SIMPLE_JWT = {

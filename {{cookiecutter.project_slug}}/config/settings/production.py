@@ -11,6 +11,10 @@ from .base import REST_FRAMEWORK, SECRET_KEY, SIMPLE_JWT
 require_env(
     "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", *jwt_keys.VARIABLES
 )
+{% if cookiecutter.password_reset %}
+# Password resets are mailed: no start without a mail server and a sender.
+require_env("DJANGO_EMAIL_HOST", "DJANGO_DEFAULT_FROM_EMAIL")
+{% endif %}
 
 if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
