@@ -35,8 +35,12 @@ def refresh(client, token):
 
 
 def sign(claims, key=None):
-    key = key or settings.SIMPLE_JWT["SIGNING_KEY"]
-    return jwt.encode(claims, key, algorithm=settings.SIMPLE_JWT["ALGORITHM"])
+    """Sign claims as the API would: its audience and issuer, its key unless
+    another is given."""
+    jwt_settings = settings.SIMPLE_JWT
+    claims = {"aud": jwt_settings["AUDIENCE"], "iss": jwt_settings["ISSUER"], **claims}
+    key = key or jwt_settings["SIGNING_KEY"]
+    return jwt.encode(claims, key, algorithm=jwt_settings["ALGORITHM"])
 
 
 def another_key():
@@ -162,6 +166,8 @@ def test_verify_refuses_a_logged_out_refresh_token(client, tokens):
     ],
 )
 def test_odd_claims_signed_with_the_real_key_are_refused(client, user, claims):
+    # Signed right, these would be accepted: only the odd claim is wrong.
+    assert me(client, sign(AccessToken.for_user(user).payload)).status_code == 200
     access = sign(AccessToken.for_user(user).payload | claims)
     refresh_token = sign(RefreshToken.for_user(user).payload | claims)
     assert_refused(me(client, access))
