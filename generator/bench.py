@@ -9,9 +9,11 @@ Every run is bounded in time, follows a warm-up, and the scenarios alternate
 order from round to round so the machine's drift cancels out.
 """
 
+import re
 import statistics
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from generator.inprocess import authentication_cost, request_cpu_ms
 from generator.loopback import free_port, http_client
@@ -36,6 +38,9 @@ CEILING = "ceiling: WSGI hello, same Nginx + config"
 STATIC_NGINX = "static file: Nginx"
 STATIC_WHITENOISE = "static file: WhiteNoise (our Gunicorn)"
 TOKEN = "token obtain (Argon2), 1 client"
+HEALTH_UNDER_ATTACK = "health, 1 client, while the admin sign-in is hammered"
+# Clients POSTing wrong passwords to the admin's sign-in meanwhile.
+ATTACKERS = 8
 # Memory of our Gunicorn (master and workers) after a warm-up, as shipped and
 # with the app loaded in each worker instead of once in the master.
 MEMORY_PRELOAD = "ours: preload + gc.freeze"
@@ -81,18 +86,20 @@ class Bench:
         self.rows = {}
         self.memory = {}  # Memory by server
         self.authentication = None  # microseconds per call, by kind
+        self.attack = None  # the admin sign-in flood's own measurement
         self.request_cpu_ms = None
 
     # Driving ------------------------------------------------------------
 
-    def wrk(self, url, headers, duration, script=None):
+    def wrk(self, url, headers, duration, script=None, connections=None):
         """wrk in a private mount namespace whose /etc/hosts maps the site's
         domain to 127.0.0.1, so TLS names the right server and no name is
         ever looked up outside this machine."""
         hosts = self.stack.work / "hosts"
         hosts.write_text(f"127.0.0.1 {self.stack.project.domain}\n")
         command = [
-            "wrk", "--latency", f"-t{WRK_THREADS}", f"-c{self.connections}",
+            "wrk", "--latency", f"-t{WRK_THREADS}",
+            f"-c{connections or self.connections}",
             f"-d{duration}s", "--timeout", "5s",
             *(f"-H{name}: {value}" for name, value in headers.items()),
             *(["-s", str(script)] if script else []), url,
@@ -205,6 +212,7 @@ class Bench:
                 self.measure(CEILING, f"{self.site}{api}", {}, stack.gunicorn_pid)
                 self.swap_socket_app()
             self.measure_token_latency(tcp_url)
+            self.measure_health_under_attack()
             self.measure_memory()
             self.authentication = authentication_cost(stack)
             self.request_cpu_ms = request_cpu_ms(stack, api)
@@ -234,6 +242,34 @@ class Bench:
         mean = statistics.mean(samples)
         row.runs.append(
             Measurement(1000 / mean, samples[len(samples) // 2], samples[-1], errors)
+        )
+
+    def measure_health_under_attack(self):
+        """/api/health/ from one client while ATTACKERS clients POST wrong
+        passwords to the admin's sign-in, a valid CSRF token and all: each
+        attempt that got through would cost an Argon2 hash (issue 12)."""
+        stack = self.stack
+        page = stack.https.get("/admin/login/")
+        cookie = re.search(r"csrftoken=([^;]+)", page.headers["Set-Cookie"])[1]
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
+        body = f"csrfmiddlewaretoken={token[1].decode()}&username=admin&password=x"
+        script = stack.work / "admin-sign-in.lua"
+        script.write_text(
+            'wrk.method = "POST"\n'
+            f'wrk.body = "{body}"\n'
+            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+            f'wrk.headers["Cookie"] = "csrftoken={cookie}"\n'
+            f'wrk.headers["Referer"] = "{self.site}/admin/login/"\n'
+        )
+        with ThreadPoolExecutor(1) as pool:
+            attack = pool.submit(
+                self.wrk, f"{self.site}/admin/login/", {}, self.duration + 1,
+                script, ATTACKERS,
+            )  # fmt: skip
+            health = self.wrk(f"{self.site}/api/health/", {}, self.duration, None, 1)
+            self.attack = attack.result()
+        self.rows.setdefault(HEALTH_UNDER_ATTACK, Row(HEALTH_UNDER_ATTACK)).runs.append(
+            health
         )
 
     def measure_memory(self):
@@ -289,6 +325,13 @@ class Bench:
                 f"| {label} | {pss[top] / pss[bottom]:.2f}x |",
                 "",
                 *memory_table(self.memory),
+            ]
+        if self.attack:
+            lines += [
+                "",
+                f"Admin sign-in flood ({ATTACKERS} clients, wrong passwords): "
+                f"{self.attack.rps:.0f} POSTs a second, {self.attack.errors} of "
+                "them refused (429) before any password was checked.",
             ]
         if self.request_cpu_ms:
             lines += [

@@ -6,6 +6,7 @@ import re
 
 from generator.bench import (
     CEILING,
+    HEALTH_UNDER_ATTACK,
     MEMORY_NO_PRELOAD,
     MEMORY_PRELOAD,
     OURS,
@@ -30,6 +31,7 @@ ROWS = (
     STATIC_NGINX,
     STATIC_WHITENOISE,
     TOKEN,
+    HEALTH_UNDER_ATTACK,
     MEMORY_PRELOAD,
     MEMORY_NO_PRELOAD,
 )
@@ -85,6 +87,8 @@ def test_bench_smoke_measures_every_row_without_errors(cookies, deploy_base):
         # A master and its workers, each counted; shared pages counted once.
         assert memory.processes > 1 and 0 < memory.pss_mb < memory.rss_mb, name
     assert "PSS: preload / no preload" in report
+    # The flood met the admin sign-in's limits (429s count as errors there).
+    assert bench.attack.errors > 0
 
 
 def test_tree_memory_counts_a_process_and_its_children():
