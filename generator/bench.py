@@ -95,11 +95,12 @@ class Bench:
         """wrk in a private mount namespace whose /etc/hosts maps the site's
         domain to 127.0.0.1, so TLS names the right server and no name is
         ever looked up outside this machine."""
+        connections = connections or self.connections
         hosts = self.stack.work / "hosts"
         hosts.write_text(f"127.0.0.1 {self.stack.project.domain}\n")
         command = [
-            "wrk", "--latency", f"-t{WRK_THREADS}",
-            f"-c{connections or self.connections}",
+            "wrk", "--latency", f"-t{min(WRK_THREADS, connections)}",
+            f"-c{connections}",
             f"-d{duration}s", "--timeout", "5s",
             *(f"-H{name}: {value}" for name, value in headers.items()),
             *(["-s", str(script)] if script else []), url,
