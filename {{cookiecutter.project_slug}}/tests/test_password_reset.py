@@ -110,6 +110,6 @@ def test_a_mail_server_that_fails_changes_nothing_in_the_answer(
 
 
 def test_requests_are_throttled_per_client(client, user, throttle_limit):
-    for _ in range(throttle_limit("password_reset")):
+    for _ in range(throttle_limit("reset_mail")):
         assert ask(client, user.email).status_code == 202
     assert ask(client, user.email).status_code == 429

@@ -14,9 +14,7 @@ from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
-{% if cookiecutter.password_reset %}
 from django.core import mail
-{% endif %}
 from django.core.management import call_command
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -83,12 +81,10 @@ def manage(command):
         call_command(*arguments)
 
 
-{% if cookiecutter.password_reset %}
 def last_message_body():
     return mail.outbox[-1].body if mail.outbox else ""
 
 
-{% endif %}
 def matches(shown, actual):
     """`...` in a shown string stands for the rest of it; a shown date and
     time stands for any; everything else must be equal."""
@@ -130,11 +126,9 @@ def test_the_walkthrough_answers_as_the_readme_says(live_server):
             for name in ("access", "refresh"):
                 if isinstance(answer, dict) and name in answer:
                     tokens[name.upper()] = answer[name]
-{% if cookiecutter.password_reset %}
-            # The reset message, which development prints, holds these two.
+            # A password-reset message, which development prints, holds these.
             for name in ("uid", "token"):
                 if found := re.search(rf"{name}: (\S+)", last_message_body()):
                     tokens[f"RESET_{name.upper()}"] = found[1]
-{% endif %}
         else:
             manage(step.command)

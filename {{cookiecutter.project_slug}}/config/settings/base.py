@@ -151,9 +151,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": "10/minute",
         "admin_login": "5/minute",
-{% if cookiecutter.password_reset %}
-        "password_reset": "5/hour",
-{% endif %}
 {% if cookiecutter.allow_registration %}
         "register": "5/hour",
 {% endif %}
@@ -165,7 +162,9 @@ REST_FRAMEWORK = {
 {% if cookiecutter.password_reset %}
 # Mail, for password resets: SMTP with STARTTLS, from the environment
 # (production refuses to start without a server and a sender; development
-# prints mail to the console instead). Reset tokens last an hour.
+# prints mail to the console instead). Reset tokens last an hour, and each
+# client may ask for 5 an hour.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["reset_mail"] = "5/hour"
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST") or "localhost"
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_USER", "")

@@ -6,10 +6,8 @@ from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, SIMPLE_JWT
 
 DEBUG = True
-{% if cookiecutter.password_reset %}
-# Mail (password resets) is printed where runserver logs.
+# Mail (password resets, say) is printed where runserver logs.
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-{% endif %}
 
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
     "rest_framework.renderers.JSONRenderer",

@@ -92,7 +92,7 @@ class PasswordResetView(generics.GenericAPIView):
     serializer_class = ResetRequestSerializer
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
-    throttle_scope = "password_reset"
+    throttle_scope = "reset_mail"
 
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
