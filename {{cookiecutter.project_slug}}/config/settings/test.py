@@ -3,18 +3,23 @@
 from config.jwt_keys import new_keys
 
 from .base import *  # noqa: F403
+{% if cookiecutter.database == "sqlite" %}
 from .base import BASE_DIR, DATABASES, SIMPLE_JWT
+{% else %}
+from .base import SIMPLE_JWT
+{% endif %}
 
 SECRET_KEY = "test-only-secret-key"
 
 # Hashing dominates login time; MD5 keeps the suite fast and is used nowhere else.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# SQLite tests use a file rather than memory: the concurrency tests need
-# writers that wait for each other, which a shared in-memory database cannot.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / "test-db.sqlite3"}
+{% if cookiecutter.database == "sqlite" %}
+# A file rather than memory: the concurrency tests need writers that wait for
+# each other, which SQLite's shared in-memory database cannot do.
+DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / "test-db.sqlite3"}
 
+{% endif %}
 # Static files straight from the apps, as in development: no collectstatic.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
