@@ -24,14 +24,18 @@ class Response:
 
 
 class _AddressedHTTPS(http.client.HTTPSConnection):
-    """Connects to `address` while presenting `host` (SNI, certificate check)."""
+    """Connects to `address` while presenting `host` (SNI, certificate check),
+    from the address `source` if one is given."""
 
-    def __init__(self, host, port, address, **kwargs):
+    def __init__(self, host, port, address, source=None, **kwargs):
         super().__init__(host, port, **kwargs)
         self.address = address
+        self.source = (source, 0) if source else None
 
     def connect(self):
-        raw = socket.create_connection((self.address, self.port), self.timeout)
+        raw = socket.create_connection(
+            (self.address, self.port), self.timeout, self.source
+        )
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
 
@@ -103,7 +107,7 @@ class Client:
         return self.request("POST", path, body=body, **kwargs)
 
 
-def https_client(domain, port, ca_file, address="127.0.0.1", timeout=10):
+def https_client(domain, port, ca_file, address="127.0.0.1", source=None, timeout=10):
     """The CA file is read at the first request, so a stack can hand out its
     client before it has made its certificate."""
 
@@ -113,7 +117,7 @@ def https_client(domain, port, ca_file, address="127.0.0.1", timeout=10):
 
     return Client(
         lambda: _AddressedHTTPS(
-            domain, port, address, context=context(), timeout=timeout
+            domain, port, address, source, context=context(), timeout=timeout
         ),
         domain,
     )

@@ -38,6 +38,14 @@ BIN = Path(sys.executable).parent
 FORWARDED = {"X-Forwarded-Proto": "https"}
 
 
+def catches(pid, sig):
+    """Whether process pid has a handler for sig (SigCgt in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & (1 << (sig - 1)))
+    return False
+
+
 @dataclass
 class User:
     """The stack's signed-in user; each run makes its own, so a stack can come
@@ -62,6 +70,10 @@ class User:
 class LocalStack:
     # Where the site answers; a host stack has the test host's address.
     address = "127.0.0.1"
+    # Addresses of this machine a client can send from: one the site trusts
+    # for nothing, and one a check lists as a metrics scraper.
+    stranger = "127.0.0.2"
+    scraper = "127.0.0.3"
 
     def __init__(self, project, overrides=None):
         self.project = project
@@ -87,6 +99,10 @@ class LocalStack:
         self.http = http_client(project.domain, project.http_port)
         self.direct = unix_client(self.socket_path, project.domain)
         self.gunicorn_log = self.logs / "gunicorn.log"
+        # What the site logs to /var/log/nginx/ (see the nginx property).
+        self.site_access_log = self.logs / f"{project.slug}.access.log"
+        # Where systemd would make the unit's RuntimeDirectory.
+        self.runtime_directory = self.work / "run" / project.slug
 
     # Running things ----------------------------------------------------------
 
@@ -98,9 +114,15 @@ class LocalStack:
 
     @property
     def nginx(self):
-        """Nginx with this stack's main file, which includes the rendered site."""
+        """Nginx with this stack's main file, which includes the rendered site.
+        It runs in a mount namespace of its own where /var/log/nginx, where
+        the site writes its access log, is this stack's logs folder."""
         conf = self.nginx_prefix / "nginx.conf"
-        return ["nginx", "-p", self.nginx_prefix, "-c", conf, "-e", "stderr"]
+        return [
+            "unshare", "--mount", "--", "sh", "-c",
+            'mount --bind "$0" /var/log/nginx && exec "$@"', self.logs,
+            "nginx", "-p", self.nginx_prefix, "-c", conf, "-e", "stderr",
+        ]  # fmt: skip
 
     # Bringing it up: each step returns a line saying what it did ------------
 
@@ -116,6 +138,7 @@ class LocalStack:
             (self.shared / folder).mkdir(parents=True, exist_ok=True)
         for path in (project.deploy_root, self.shared):
             path.chmod(0o755)
+        self.runtime_directory.mkdir(parents=True, mode=0o700)
         if current.is_symlink():
             current.unlink()
         current.symlink_to(project.path)
@@ -140,7 +163,11 @@ class LocalStack:
         env_file = self.work / "env"
         env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         env_file.chmod(0o600)
-        self.env.update(env, DJANGO_ENV_FILE=str(env_file))
+        self.env.update(
+            env,
+            DJANGO_ENV_FILE=str(env_file),
+            RUNTIME_DIRECTORY=str(self.runtime_directory),
+        )
 
         self.run(
             "certificate",
@@ -235,9 +262,14 @@ class LocalStack:
         would, and wait until it answers."""
         command = command or self.project.exec_start
         self.socket_path.unlink(missing_ok=True)
+        # As systemd does for RuntimeDirectory=: a new, empty folder each start.
+        shutil.rmtree(self.runtime_directory, ignore_errors=True)
+        self.runtime_directory.mkdir(parents=True, mode=0o700)
         # Like EnvironmentFile=, the service gets the env file's variables and
         # nothing else of ours; --setenv=NAME takes the value from our env.
-        passed_on = [f"--setenv={name}" for name in self.production_env]
+        passed_on = [
+            f"--setenv={name}" for name in (*self.production_env, "RUNTIME_DIRECTORY")
+        ]
         process, log = self.processes.start(
             "gunicorn",
             ["systemd-socket-activate", "-l", self.socket_path, *passed_on,
@@ -311,8 +343,41 @@ class LocalStack:
         children = Path(f"/proc/{self.gunicorn_pid}/task/{self.gunicorn_pid}/children")
         return {int(pid) for pid in children.read_text().split()}
 
+    def ready_workers(self):
+        """Workers past their start-up. Until a worker sets its own signal
+        handlers it has the master's, which catch HUP and would lose a TERM."""
+        return {pid for pid in self.worker_pids() if not catches(pid, signal.SIGHUP)}
+
     def signal(self, pid, sig):
         os.kill(pid, sig)
+
+    def https_from(self, source):
+        """An HTTPS client whose requests come from the address `source`."""
+        project = self.project
+        return https_client(
+            project.domain, project.https_port, self.certificate, self.address, source
+        )
+
+    def reload_nginx(self):
+        self.signal(self.processes.running["nginx"].pid, signal.SIGHUP)
+
+    def put_metrics_allow(self, text):
+        """The site's optional metrics-allow.conf; None removes it."""
+        path = self.project.deploy_root / "nginx" / "metrics-allow.conf"
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text)
+
+    def app_log_lines(self):
+        """What the service wrote, as its journal would hold it: the Gunicorn
+        log after systemd-socket-activate handed over to Gunicorn."""
+        lines = self.gunicorn_log.read_text(errors="replace").splitlines()
+        handover = next(
+            (i for i, line in enumerate(lines) if line.startswith("Execing ")), -1
+        )
+        return lines[handover + 1 :]
 
     def put_acme_challenge(self, name, text):
         """A file where certbot's webroot plugin would put a challenge."""

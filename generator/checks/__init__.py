@@ -1,7 +1,16 @@
 """Every check verify runs, as data: (label, function of the stack), in the
 order they run. Labels are what people and tests read."""
 
-from generator.checks import accounts, audits, edge, faults, http
+from generator.checks import (
+    accounts,
+    audits,
+    edge,
+    error_reports,
+    faults,
+    http,
+    logs,
+    metrics,
+)
 
 # On the project and its rendered files, once installed, before anything boots.
 AUDITS = (
@@ -26,6 +35,11 @@ HTTP = (
     ("password reset by email", accounts.password_reset),
     ("rate limit", http.rate_limit),
     ("HUP reload under load", http.reload),
+    ("request id through the logs", logs.request_id),
+    ("JSON logs", logs.json_logs),
+    ("metrics: who may read", metrics.metrics_access),
+    ("metrics count verify", metrics.metrics_count),
+    ("Sentry: one report", error_reports.sentry_report),
 )
 
 # Break the stack on purpose: not run when it is to keep serving.

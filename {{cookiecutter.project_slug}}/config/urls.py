@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django_prometheus.exports import ExportToDjangoView
 
 from config.health import health
 
@@ -12,6 +13,8 @@ handler500 = "config.errors.server_error"
 
 urlpatterns = [
     path("api/health/", health, name="health"),
+    # Prometheus metrics; the Nginx site lets only the addresses it lists in.
+    path("metrics", ExportToDjangoView, name="metrics"),
     path("api/auth/", include("{{ cookiecutter.project_slug }}.accounts.urls")),
 {% if cookiecutter.allow_registration %}
     path(

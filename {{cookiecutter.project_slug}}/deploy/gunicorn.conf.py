@@ -8,6 +8,9 @@ over (LISTEN_FDS) and ignores bind.
 
 import gc
 import os
+import tempfile
+
+from config.logs import json_logging
 
 
 def env_int(name, default):
@@ -69,6 +72,7 @@ def pre_fork(server, worker):
 
 def post_fork(server, worker):
     gc.enable()
+    LIVE_WORKERS.set(1)  # see the metrics at the end
 
 
 # Recycle workers now and then so a slow leak cannot grow forever; the jitter
@@ -87,14 +91,38 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # makes $HOME read-only, and nothing here uses gunicornc.
 control_socket_disable = True
 
-# Logs to stdout/stderr, which journald keeps. Access lines are the combined
-# format (client address from Nginx's X-Forwarded-For, since the socket peer
-# is always Nginx) plus the request time in milliseconds.
+# JSON lines on stdout, which journald keeps, as Django's are. An access line
+# carries the request id Nginx sent, the client address from Nginx's
+# X-Forwarded-For (the socket peer is always Nginx) and the duration in seconds.
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-access_log_format = (
-    '%({x-forwarded-for}i)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)s'
-)
+logconfig_dict = json_logging(os.environ.get("DJANGO_LOG_LEVEL", "INFO"))
+access_log_format = "%(m)s %(U)s %(s)s"
 
 proc_name = "{{ cookiecutter.project_slug }}"
+
+# Prometheus metrics: each process counts in its own files in this folder and
+# /metrics adds them up, so the numbers are right across workers. The folder
+# must start empty: systemd makes the unit's RuntimeDirectory anew on each
+# start. Gunicorn run by hand gets a new temporary folder.
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ.get(
+        "RUNTIME_DIRECTORY"
+    ) or tempfile.mkdtemp(prefix=f"{proc_name}-metrics-")
+
+# prometheus_client reads PROMETHEUS_MULTIPROC_DIR when it is first imported.
+from prometheus_client import Gauge, multiprocess  # noqa: E402
+
+# Each worker sets its own to 1; /metrics sums those of live processes.
+LIVE_WORKERS = Gauge(
+    "gunicorn_workers",
+    "Gunicorn workers alive",
+    multiprocess_mode="livesum",
+    registry=None,
+)
+
+
+def child_exit(server, worker):
+    # A dead worker's gauges stop counting; its counters still do.
+    multiprocess.mark_process_dead(worker.pid)

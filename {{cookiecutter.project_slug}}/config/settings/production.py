@@ -1,9 +1,13 @@
 """Production behind Nginx over HTTPS. Refuses to start without its secrets."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config import jwt_keys
 from config.env import env_list, require_env
+from config.logs import json_logging
+from config.sentry import init_sentry
 
 from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, SECRET_KEY, SIMPLE_JWT
@@ -62,3 +66,9 @@ CACHES = {
         "LOCATION": "django_cache",
     }
 }
+
+# One JSON object per line, for journald and jq (see README.md).
+LOGGING = json_logging(os.environ.get("DJANGO_LOG_LEVEL", "INFO"))
+
+# Error reports go to Sentry only when SENTRY_DSN is set.
+init_sentry()
