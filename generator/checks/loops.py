@@ -1,5 +1,6 @@
 """Bounded request loops that keep a stack busy while something changes it."""
 
+import http.client
 import threading
 import time
 from collections import Counter
@@ -61,7 +62,9 @@ def request_loop(client, path="/api/health/", concurrency=1):
             started = time.perf_counter()
             try:
                 outcome = client.get(path).status
-            except OSError as error:
+            # A worker killed mid-answer leaves a response cut short
+            # (IncompleteRead): a failed request, not the end of the loop.
+            except (OSError, http.client.HTTPException) as error:
                 outcome = type(error).__name__
             result.record(outcome, time.perf_counter() - started)
 
