@@ -46,6 +46,14 @@ def tail(path, lines=30):
         return "(no log)"
 
 
+def catches(pid, sig):
+    """Whether process pid has a handler for sig (SigCgt in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & (1 << (sig - 1)))
+    return False
+
+
 def inherited_env():
     """The caller's environment (proxies, CA bundles, caches) without anything
     that would configure the project behind the stack's back."""

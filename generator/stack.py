@@ -28,6 +28,7 @@ from generator.processes import (
     STOP_DEADLINE,
     Processes,
     StepFailed,
+    catches,
     check,
     inherited_env,
     wait_for,
@@ -36,14 +37,6 @@ from generator.processes import (
 BIN = Path(sys.executable).parent
 # What Nginx adds in front of every request it proxies.
 FORWARDED = {"X-Forwarded-Proto": "https"}
-
-
-def catches(pid, sig):
-    """Whether process pid has a handler for sig (SigCgt in /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("SigCgt:"):
-            return bool(int(line.split()[1], 16) & (1 << (sig - 1)))
-    return False
 
 
 @dataclass
