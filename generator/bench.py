@@ -29,7 +29,8 @@ from generator.measures import (
 from generator.processes import StepFailed, wait_for
 from generator.project import Project
 from generator.runner import handle_termination, run_steps
-from generator.stack import FORWARDED, LocalStack
+from generator.socket_gunicorn import FORWARDED
+from generator.stack import LocalStack
 
 OURS = "ours: Nginx + Gunicorn, our config"
 RUNSERVER = "manage.py runserver"

@@ -21,22 +21,19 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.layout import (
+    fill_secrets,
+    make_certificate,
+    make_key_pair,
+    write_nginx_conf,
+)
 from generator.loopback import http_client, https_client, unix_client
 from generator.mailbox import smtp_sink
 from generator.postgres import postgres_cluster
-from generator.processes import (
-    STOP_DEADLINE,
-    Processes,
-    StepFailed,
-    catches,
-    check,
-    inherited_env,
-    wait_for,
-)
+from generator.processes import Processes, StepFailed, check, inherited_env, wait_for
+from generator.socket_gunicorn import SocketGunicorn
 
 BIN = Path(sys.executable).parent
-# What Nginx adds in front of every request it proxies.
-FORWARDED = {"X-Forwarded-Proto": "https"}
 
 
 @dataclass
@@ -91,11 +88,13 @@ class LocalStack:
         self.https = https_client(project.domain, project.https_port, self.certificate)
         self.http = http_client(project.domain, project.http_port)
         self.direct = unix_client(self.socket_path, project.domain)
-        self.gunicorn_log = self.logs / "gunicorn.log"
+        self.runtime_directory = self.work / "run" / project.slug
+        self.gunicorn = SocketGunicorn(
+            project, self.processes, self.direct, self.runtime_directory
+        )
+        self.gunicorn_log = self.gunicorn.log
         # What the site logs to /var/log/nginx/ (see the nginx property).
         self.site_access_log = self.logs / f"{project.slug}.access.log"
-        # Where systemd would make the unit's RuntimeDirectory.
-        self.runtime_directory = self.work / "run" / project.slug
 
     # Running things ----------------------------------------------------------
 
@@ -137,11 +136,11 @@ class LocalStack:
         current.symlink_to(project.path)
 
         env = project.env_template()
-        env["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
-        if "JWT_SIGNING_KEY" in env:
-            env["JWT_SIGNING_KEY"] = secrets.token_urlsafe(48)
+        fill_secrets(env)
         if "JWT_PRIVATE_KEY_FILE" in env:
-            self.make_key_pair(env["JWT_PRIVATE_KEY_FILE"], env["JWT_PUBLIC_KEY_FILE"])
+            make_key_pair(
+                self.run, env["JWT_PRIVATE_KEY_FILE"], env["JWT_PUBLIC_KEY_FILE"]
+            )
         if "DJANGO_EMAIL_HOST" in env:
             # Password-reset mail goes to an SMTP server of the stack's own.
             self.mailbox = self.exit_stack.enter_context(smtp_sink(self.address))
@@ -162,58 +161,15 @@ class LocalStack:
             RUNTIME_DIRECTORY=str(self.runtime_directory),
         )
 
-        self.run(
-            "certificate",
-            ["openssl", "req", "-x509", "-newkey", "ec",
-             "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-             "-subj", f"/CN={project.domain}",
-             "-addext", f"subjectAltName=DNS:{project.domain}",
-             "-keyout", self.shared / "tls" / "privkey.pem", "-out", self.certificate],
-        )  # fmt: skip
-        self.write_nginx_conf()
+        key = self.shared / "tls" / "privkey.pem"
+        make_certificate(self.run, project.domain, key, self.certificate)
+        write_nginx_conf(
+            self.nginx_prefix,
+            project.deploy / "nginx" / f"{project.slug}.conf",
+            project.socket_unit["SocketGroup"][0],
+            self.logs,
+        )
         return f"{current} -> {project.path}"
-
-    def make_key_pair(self, private, public):
-        """The RS256 pair, made as deploy/README.md makes it: with openssl."""
-        self.run(
-            "jwt private key",
-            ["openssl", "genpkey", "-algorithm", "RSA",
-             "-pkeyopt", "rsa_keygen_bits:2048", "-out", private],
-        )  # fmt: skip
-        self.run(
-            "jwt public key",
-            ["openssl", "pkey", "-in", private, "-pubout", "-out", public],
-        )
-        for path in (private, public):
-            Path(path).chmod(0o600)
-
-    def write_nginx_conf(self):
-        """A main file as Debian's nginx.conf would be, with paths under this
-        stack's work folder; the site is included exactly as rendered."""
-        prefix = self.nginx_prefix
-        for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (prefix / "temp" / temp).mkdir(parents=True, exist_ok=True)
-        site = self.project.deploy / "nginx" / f"{self.project.slug}.conf"
-        group = self.project.socket_unit["SocketGroup"][0]
-        temp_paths = "".join(
-            f"    {kind}_temp_path {prefix}/temp/{kind};\n"
-            for kind in ("fastcgi", "uwsgi", "scgi", "proxy")
-        )
-        (prefix / "nginx.conf").write_text(
-            f"user www-data {group};\n"
-            "worker_processes 1;\n"
-            f"pid {prefix}/nginx.pid;\n"
-            "events { worker_connections 512; }\n"
-            "http {\n"
-            "    include /etc/nginx/mime.types;\n"
-            "    default_type application/octet-stream;\n"
-            "    sendfile on;\n"
-            f"    access_log {self.logs}/nginx-access.log;\n"
-            f"{temp_paths}"
-            f"    client_body_temp_path {prefix}/temp/body;\n"
-            f"    include {site};\n"
-            "}\n"
-        )
 
     def install(self):
         uv, venv = BIN / "uv", self.project.path / ".venv"
@@ -251,43 +207,8 @@ class LocalStack:
         return f"{len(manifest['paths'])} files, e.g. {self.static_file}"
 
     def start_gunicorn(self, command=None):
-        """Start the unit's ExecStart (or a variation of it) as the socket unit
-        would, and wait until it answers."""
-        command = command or self.project.exec_start
-        self.socket_path.unlink(missing_ok=True)
-        # As systemd does for RuntimeDirectory=: a new, empty folder each start.
-        shutil.rmtree(self.runtime_directory, ignore_errors=True)
-        self.runtime_directory.mkdir(parents=True, mode=0o700)
-        # Like EnvironmentFile=, the service gets the env file's variables and
-        # nothing else of ours; --setenv=NAME takes the value from our env.
-        passed_on = [
-            f"--setenv={name}" for name in (*self.production_env, "RUNTIME_DIRECTORY")
-        ]
-        process, log = self.processes.start(
-            "gunicorn",
-            ["systemd-socket-activate", "-l", self.socket_path, *passed_on,
-             "--", *command],
-            env=self.env,
-            cwd=self.project.service["WorkingDirectory"][0],
-        )  # fmt: skip
-        wait_for(self.socket_path.is_socket, "the socket to appear", log=log)
-        # What systemd does for the .socket unit's SocketGroup and SocketMode.
-        socket_unit = self.project.socket_unit
-        shutil.chown(self.socket_path, group=socket_unit["SocketGroup"][0])
-        self.socket_path.chmod(int(socket_unit["SocketMode"][0], 8))
-        wait_for(
-            lambda: self.direct.get("/api/health/", headers=FORWARDED).status == 200,
-            "Gunicorn to answer /api/health/",
-            log=log,
-        )
-        check(
-            f"Listening at: unix:{self.socket_path}" in log.read_text(),
-            "Gunicorn did not take the socket",
-            log,
-        )
-        self.gunicorn_pid = process.pid
-        workers = len(self.worker_pids())
-        return f"pid {self.gunicorn_pid}, {workers} workers on {self.socket_path}"
+        passed_on = (*self.production_env, "RUNTIME_DIRECTORY")
+        return self.gunicorn.start(self.env, passed_on, command)
 
     def start_nginx(self):
         _, log = self.processes.start(
@@ -332,14 +253,15 @@ class LocalStack:
 
     # Handles for checks ---------------------------------------------------
 
+    @property
+    def gunicorn_pid(self):
+        return self.gunicorn.pid
+
     def worker_pids(self):
-        children = Path(f"/proc/{self.gunicorn_pid}/task/{self.gunicorn_pid}/children")
-        return {int(pid) for pid in children.read_text().split()}
+        return self.gunicorn.worker_pids()
 
     def ready_workers(self):
-        """Workers past their start-up. Until a worker sets its own signal
-        handlers it has the master's, which catch HUP and would lose a TERM."""
-        return {pid for pid in self.worker_pids() if not catches(pid, signal.SIGHUP)}
+        return self.gunicorn.ready_workers()
 
     def signal(self, pid, sig):
         os.kill(pid, sig)
@@ -364,13 +286,7 @@ class LocalStack:
             path.write_text(text)
 
     def app_log_lines(self):
-        """What the service wrote, as its journal would hold it: the Gunicorn
-        log after systemd-socket-activate handed over to Gunicorn."""
-        lines = self.gunicorn_log.read_text(errors="replace").splitlines()
-        handover = next(
-            (i for i, line in enumerate(lines) if line.startswith("Execing ")), -1
-        )
-        return lines[handover + 1 :]
+        return self.gunicorn.log_lines()
 
     def put_acme_challenge(self, name, text):
         """A file where certbot's webroot plugin would put a challenge."""
@@ -379,18 +295,7 @@ class LocalStack:
         challenge.write_text(text)
 
     def stop_gunicorn(self):
-        """TERM the master and wait until it and every worker have exited;
-        return how many processes there were."""
-        if "gunicorn" not in self.processes.running:
-            return 0
-        pids = {self.gunicorn_pid, *self.worker_pids()}
-        self.processes.stop("gunicorn", signal.SIGTERM)
-        wait_for(
-            lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids),
-            "every Gunicorn process to exit",
-            deadline=STOP_DEADLINE,
-        )
-        return len(pids)
+        return self.gunicorn.stop()
 
     def restart_gunicorn(self, command=None, settings=None):
         """Stop Gunicorn and start it again, with another command or more

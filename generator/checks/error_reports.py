@@ -1,7 +1,7 @@
 """Error reports, checked through Nginx: with SENTRY_DSN set, an error in a
 view reaches a Sentry stand-in once, without credentials."""
 
-from generator.processes import check, wait_for
+from generator.processes import check
 from generator.sink import events, http_sink
 
 # A Django view that fails, added to the project's URLs by a module verify
@@ -24,17 +24,6 @@ urls.urlpatterns.append(path("verify/induced-error/", fail))
 """
 
 
-def restart(stack, workers, command=None, settings=None):
-    """Restart Gunicorn and wait for all its workers, so that the next stop
-    reaches each of them."""
-    stack.restart_gunicorn(command, settings)
-    wait_for(
-        lambda: len(stack.ready_workers()) == workers,
-        f"{workers} workers to start",
-        log=stack.gunicorn_log,
-    )
-
-
 def sentry_report(stack):
     """With SENTRY_DSN set, an error in a view reaches the DSN's server once,
     tagged with the request id and without the Authorization header. The
@@ -47,15 +36,14 @@ def sentry_report(stack):
         *project.exec_start[:-1],
         "--pythonpath", str(stack.work), "verify_induced_error:application",
     ]  # fmt: skip
-    workers = len(stack.worker_pids())
     with http_sink() as sink:
         host, port = sink.server_address
         dsn = f"http://verify@{host}:{port}/1"
-        restart(stack, workers, faulty, {"SENTRY_DSN": dsn})
+        stack.restart_gunicorn(faulty, {"SENTRY_DSN": dsn})
         failed = stack.https.get(INDUCED_ERROR_PATH, token=stack.user.access)
         # Workers send what they hold before they exit, so once Gunicorn is
         # back without Sentry, every report has arrived.
-        restart(stack, workers, settings={"SENTRY_DSN": ""})
+        stack.restart_gunicorn(settings={"SENTRY_DSN": ""})
     check(failed.status == 500, f"the induced error answered {failed.status}")
     request_id = failed.headers["X-Request-ID"]
     reports = events(sink.received)

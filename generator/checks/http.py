@@ -8,7 +8,7 @@ import signal
 from generator.checks.loops import request_loop
 from generator.loopback import http_client, https_client
 from generator.processes import StepFailed, check, wait_for
-from generator.stack import FORWARDED
+from generator.socket_gunicorn import FORWARDED
 
 RATE_LIMIT_PROBES = 20
 
