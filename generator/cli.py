@@ -336,6 +336,38 @@ def _verify(project, serve):
         raise SystemExit(1)
 
 
+@main.command("lock")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 1 when a fresh resolution differs from the file; write nothing.",
+)
+def lock_command(check):
+    """Resolve the template's production dependencies and write its
+    requirements.lock, hashed, with one block per option (needs PyPI).
+
+    \b
+    Examples:
+      prodstack lock            # after changing a pin in the template's pyproject
+      prodstack lock --check    # what CI runs: is the lock current?
+    """
+    from generator.lock import LOCK, LockError, template_lock
+
+    try:
+        text = template_lock()
+    except LockError as error:
+        raise click.ClickException(str(error)) from None
+    if check:
+        if not LOCK.is_file() or LOCK.read_text() != text:
+            raise click.ClickException(
+                f"{LOCK} is out of date: run `prodstack lock` and commit it"
+            )
+        click.echo(f"{LOCK} is current")
+        return
+    LOCK.write_text(text)
+    click.echo(f"wrote {LOCK}")
+
+
 @main.command("bench")
 @click.argument(
     "project",
