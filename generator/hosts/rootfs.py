@@ -40,6 +40,7 @@ DOWNLOADED = (
     "certbot",
     "openssl",
     "python3-venv",
+    "python3-packaging",
     "postgresql",
 )
 # Bump when the recipe below changes in a way the lists do not show.

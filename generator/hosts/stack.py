@@ -1,0 +1,311 @@
+"""A generated project deployed to a fresh Debian 12 host by its own
+`make deploy`, with the handles the HTTP checks use.
+
+    with host_stack(project) as stack:
+        stack.deploy()             # the first deploy, as a user runs it
+        stack.https.get("/api/health/")
+
+The host is an nspawn container on a private bridge (see machine.py,
+network.py); Ansible reaches it over SSH as a user's deploy does, with a key
+and a known_hosts file made for this run. A local ACME server (pebble) on the
+bridge issues the site's certificate. Everything is torn down on exit,
+whatever happened, and the project itself is never changed: the stack works
+on a copy.
+"""
+
+import json
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from generator.hosts.acme import acme_server
+from generator.hosts.clients import http_client, https_client
+from generator.hosts.machine import Machine
+from generator.hosts.network import bridge, namespace
+from generator.hosts.rootfs import cached_rootfs, fresh_copy
+
+HOST_INDEX = 11  # the host's address on the bridge: 10.x.0.11
+RECAP = re.compile(
+    r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
+)
+
+
+class DeployFailed(Exception):
+    def __init__(self, message, log):
+        super().__init__(f"{message}; see {log}")
+        self.log = log
+
+
+@dataclass
+class PlaybookRun:
+    command: str
+    seconds: float
+    changed: int
+    output: str
+
+
+class HostStack:
+    def __init__(self, project, work, out=print):
+        self.source, self.work, self.out = Path(project).resolve(), work, out
+        self.project = work / "project"
+        record = json.loads((self.source / ".cruft.json").read_text())
+        self.answers = record["context"]["cookiecutter"]
+        self.slug = self.answers["project_slug"]
+        self.domain = self.answers["domain_name"]
+        self.http_port = int(self.answers["http_port"])
+        self.https_port = int(self.answers["https_port"])
+        self.deploy_root = self.answers["deploy_root"]
+        self.run_id = secrets.token_hex(3)
+        self.logs = work / "logs"
+        self.logs.mkdir(parents=True)
+        self.runs = 0
+        self.user = None
+        self.access = None
+
+    # Bringing it up ------------------------------------------------------
+
+    def up(self, exit_stack):
+        # The project's own .venv comes along: its tools run from the copy.
+        subprocess.run(["cp", "-a", self.source, self.project], check=True)
+        shutil.rmtree(self.project / "build", ignore_errors=True)
+        image = cached_rootfs(out=self.out)
+        self.root = fresh_copy(image, self.work / "root")
+        exit_stack.callback(shutil.rmtree, self.root, ignore_errors=True)
+        self.network = exit_stack.enter_context(bridge(self.run_id))
+        self.namespace = exit_stack.enter_context(
+            namespace(self.network, self.run_id, HOST_INDEX)
+        )
+        self.address = self.namespace.address
+        self.acme = exit_stack.enter_context(
+            acme_server(
+                self.work / "acme", self.network.gateway, self.address, self.http_port
+            )
+        )
+        self._authorize_ssh()
+        self.machine = Machine(
+            self.root, f"ps{self.run_id}", self.namespace, self.logs / "host.log"
+        )
+        exit_stack.callback(self._stop_machine)
+        self.machine.boot()
+        self.inventory = self._write_inventory()
+        # Clients trust what the site serves: pebble's root once certbot ran.
+        self.ca_file = self.acme.root_ca_file
+        self.https = https_client(
+            self.address, self.domain, self.https_port, self.ca_file
+        )
+        self.http = http_client(self.address, self.domain, self.http_port)
+
+    def _authorize_ssh(self):
+        self.key = self.work / "ssh" / "id_ed25519"
+        self.key.parent.mkdir(mode=0o700)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", self.key],
+            check=True,
+        )
+        ssh_dir = self.root / "root" / ".ssh"
+        ssh_dir.mkdir(mode=0o700, exist_ok=True)
+        authorized = ssh_dir / "authorized_keys"
+        authorized.write_text(self.key.with_suffix(".pub").read_text())
+        authorized.chmod(0o600)
+        host_key = (self.root / "etc/ssh/ssh_host_ed25519_key.pub").read_text()
+        self.known_hosts = self.work / "ssh" / "known_hosts"
+        self.known_hosts.write_text(f"{self.namespace.address} {host_key}")
+
+    def _write_inventory(self):
+        ssh_options = (
+            f"-o UserKnownHostsFile={self.known_hosts} -o StrictHostKeyChecking=yes "
+            "-o IdentitiesOnly=yes"
+        )
+        host = {
+            "ansible_host": self.address,
+            "ansible_user": "root",
+            "ansible_ssh_private_key_file": str(self.key),
+            "ansible_ssh_common_args": ssh_options,
+            # The host has no route out: its apt index is the image's, however
+            # old, and the packages it needs are already in apt's archive.
+            "base_apt_cache_valid_time": 10 * 365 * 86400,
+            "web_acme_server": self.acme.directory,
+            "web_acme_ca_bundle": str(self.acme.api_ca_file),
+        }
+        inventory = self.work / "inventory.yml"
+        inventory.write_text(yaml.safe_dump({"all": {"hosts": {self.domain: host}}}))
+        return inventory
+
+    def _stop_machine(self):
+        if self.machine.alive():
+            self.machine.stop()
+
+    # Actions: they change the host on purpose ------------------------------
+
+    def make(self, target, *args):
+        """Run the project's own `make TARGET` against the host."""
+        self.runs += 1
+        log = self.logs / f"{self.runs:02d}-make-{target}.log"
+        command = ["make", target, f"INVENTORY={self.inventory}", *args]
+        env = {
+            **_clean_environment(),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_SSH_CONTROL_PATH_DIR": str(self.work / "ssh" / "control"),
+            # Controller-side temp files of this run stay in this run.
+            "ANSIBLE_LOCAL_TEMP": str(self.work / "ansible-tmp"),
+        }
+        started = time.perf_counter()
+        with log.open("w") as output:
+            result = subprocess.run(
+                command,
+                cwd=self.project,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+        seconds = time.perf_counter() - started
+        text = log.read_text()
+        if result.returncode != 0:
+            raise DeployFailed(f"`{' '.join(command)}` exited {result.returncode}", log)
+        recap = RECAP.findall(text)
+        if not recap:
+            raise DeployFailed(f"`{' '.join(command)}` printed no play recap", log)
+        changed = sum(int(row[2]) for row in recap)
+        return PlaybookRun(" ".join(command), seconds, changed, text)
+
+    def deploy(self, *args):
+        return self.make("deploy", *args)
+
+    def rollback(self):
+        return self.make("rollback")
+
+    def reboot(self):
+        return self.machine.reboot()
+
+    def kill(self):
+        return self.machine.kill()
+
+    # Inside the host -----------------------------------------------------
+
+    def run(self, *command, **kwargs):
+        return self.machine.run(*command, **kwargs)
+
+    def master_pid(self):
+        """The Gunicorn master's pid as the host sees it (0: not running)."""
+        shown = self.run(
+            "systemctl", "show", "--property=MainPID", "--value", f"{self.slug}.service"
+        )
+        return int(shown.stdout.strip() or 0)
+
+    def worker_pids(self):
+        master = self.master_pid()
+        children = self.run(
+            "cat", f"/proc/{master}/task/{master}/children", check=False
+        )
+        return {int(pid) for pid in children.stdout.split()}
+
+    def signal(self, pid, sig=signal.SIGTERM):
+        self.run("kill", "-s", signal.Signals(sig).name.removeprefix("SIG"), pid)
+
+    def manage(self, *args, env=None):
+        """manage.py of the live release, as the service user."""
+        extra = [f"{k}={v}" for k, v in (env or {}).items()]
+        return self.run(
+            "env",
+            f"DJANGO_ENV_FILE=/etc/{self.slug}/env",
+            "DJANGO_SETTINGS_MODULE=config.settings.production",
+            *extra,
+            "runuser", "-u", self.slug, "--",
+            f"{self.deploy_root}/current/.venv/bin/python",
+            f"{self.deploy_root}/current/manage.py",
+            *args,
+        )  # fmt: skip
+
+    def sign_in(self):
+        """A user of this run, signed in: stack.user and stack.access."""
+        if self.user is None:
+            self.user = {
+                "username": f"host_{self.run_id}",
+                "email": f"host_{self.run_id}@example.com",
+                "password": secrets.token_urlsafe(16),
+            }
+            if self.answers["allow_registration"]:
+                created = self.https.post("/api/auth/register/", self.user)
+                if created.status != 201:
+                    raise DeployFailed(f"register answered {created.status}", self.logs)
+            else:
+                self.manage(
+                    "createsuperuser", "--no-input",
+                    "--username", self.user["username"],
+                    "--email", self.user["email"],
+                    env={"DJANGO_SUPERUSER_PASSWORD": self.user["password"]},
+                )  # fmt: skip
+        credentials = {k: self.user[k] for k in ("username", "password")}
+        response = self.https.post("/api/auth/token/", credentials)
+        if response.status != 200:
+            raise DeployFailed(f"sign-in answered {response.status}", self.logs)
+        self.access = response.json()["access"]
+        return self.access
+
+
+def _clean_environment():
+    """This process's environment without what would steer the project's
+    make, pip or Ansible from outside (a virtualenv, Django settings)."""
+    import os
+
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "ANSIBLE_", "VIRTUAL_ENV", "PYTHON"))
+        and key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    }
+
+
+@contextmanager
+def host_stack(project, out=print):
+    """A fresh host for project; everything it made is gone on exit. The
+    logs are kept (and named) only when something failed."""
+    work = Path(tempfile.mkdtemp(prefix="prodstack-host-"))
+    failed = False
+    try:
+        with ExitStack() as exit_stack:
+            stack = HostStack(project, work, out)
+            stack.up(exit_stack)
+            yield stack
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        _end_ssh_masters(work)
+        if failed:
+            logs = work / "logs"
+            keep = Path(tempfile.mkdtemp(prefix="prodstack-host-logs-"))
+            if logs.is_dir():
+                shutil.copytree(logs, keep, dirs_exist_ok=True)
+            out(f"logs of the host run: {keep}")
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _end_ssh_masters(work):
+    """Ansible's SSH connection masters for this run (they outlive a run by
+    their ControlPersist time otherwise)."""
+    import os
+
+    mark = str(work).encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if mark in cmdline and int(proc.name) != os.getpid():
+            try:
+                os.kill(int(proc.name), signal.SIGTERM)
+            except ProcessLookupError:
+                pass
