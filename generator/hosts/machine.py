@@ -126,10 +126,10 @@ class Machine:
         """Power off cleanly; kill it when that does not work in time."""
         if not self.alive():
             return
-        self.run("systemctl", "poweroff", check=False)
         try:
+            self.run("systemctl", "poweroff", check=False)
             self.wait_for_exit()
-        except MachineError:
+        except (MachineError, subprocess.SubprocessError):
             os.killpg(self.nspawn.pid, signal.SIGKILL)
             self.nspawn.wait()
 

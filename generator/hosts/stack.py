@@ -21,7 +21,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -305,7 +305,5 @@ def _end_ssh_masters(work):
         except OSError:
             continue
         if mark in cmdline and int(proc.name) != os.getpid():
-            try:
+            with suppress(ProcessLookupError):
                 os.kill(int(proc.name), signal.SIGTERM)
-            except ProcessLookupError:
-                pass

@@ -1,0 +1,313 @@
+"""What `prodstack verify-host` proves on a fresh Debian 12 host, in order,
+with one host serving the whole sequence. Actions (deploy, release,
+rollback, reboot) change the host on purpose; after each, the HTTP checks
+run again. Each proof prints PASS or FAIL with its figure.
+"""
+
+import re
+import subprocess
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from generator.hosts.clients import served_certificate
+
+MAX_EXPOSURE = 2.0
+LOOP_THREADS = 4
+LOOP_LIMIT = (6000, 300.0)  # requests, seconds: a loop stops at either
+ANSWER_DEADLINE = 60.0
+RELEASE_HEADER = "X-Release-Probe"
+EXPOSURE = re.compile(r"Overall exposure level for \S+: ([\d.]+) (\w+)")
+# Appended to the health view of the copy the release is built from, so the
+# code that answers can be told apart from the outside.
+RELEASE_PROBE = f'''
+
+_health_before_release = health
+
+
+def health(request):
+    response = _health_before_release(request)
+    response["{RELEASE_HEADER}"] = "second"
+    return response
+'''
+
+
+class ProofFailed(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise ProofFailed(message)
+
+
+def poll(probe, what, deadline=ANSWER_DEADLINE):
+    end = time.monotonic() + deadline
+    last = None
+    while time.monotonic() < end:
+        try:
+            result = probe()
+            if result:
+                return result
+        except OSError as error:
+            last = error
+        time.sleep(0.1)
+    raise ProofFailed(f"{what} within {deadline:.0f}s (last error: {last})")
+
+
+@dataclass
+class LoopResult:
+    sent: int = 0
+    failed: Counter = field(default_factory=Counter)
+    longest: float = 0.0
+    releases: Counter = field(default_factory=Counter)
+
+    @property
+    def failures(self):
+        return sum(self.failed.values())
+
+
+class RequestLoop:
+    """Concurrent GETs of the health view over HTTPS, bounded in count and
+    time; counts failures, the longest request and which code answered."""
+
+    def __init__(self, client, path="/api/health/"):
+        self.client, self.path = client, path
+        self.result = LoopResult()
+        self.stop_event = threading.Event()
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._loop) for _ in range(LOOP_THREADS)
+        ]
+
+    def _loop(self):
+        max_requests, max_seconds = LOOP_LIMIT
+        end = time.monotonic() + max_seconds
+        while not self.stop_event.is_set() and time.monotonic() < end:
+            with self.lock:
+                if self.result.sent >= max_requests:
+                    return
+                self.result.sent += 1
+            started = time.perf_counter()
+            try:
+                response = self.client.get(self.path)
+                outcome = response.status
+                release = response.headers.get(RELEASE_HEADER, "first")
+            except OSError as error:
+                outcome, release = type(error).__name__, None
+            elapsed = time.perf_counter() - started
+            with self.lock:
+                self.result.longest = max(self.result.longest, elapsed)
+                if outcome != 200:
+                    self.result.failed[outcome] += 1
+                else:
+                    self.result.releases[release] += 1
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        poll(lambda: self.result.sent >= 20, "the request loop to get going")
+        return self.result
+
+    def __exit__(self, *exc):
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join()
+
+
+def check_no_failures(loop):
+    failed = dict(loop.failed)
+    check(not loop.failures, f"{loop.failures} of {loop.sent} failed: {failed}")
+
+
+def answering_release(stack):
+    response = stack.https.get("/api/health/")
+    return response.status == 200 and response.headers.get(RELEASE_HEADER, "first")
+
+
+def http_checks(stack):
+    """The stateless checks over the host's real Nginx, after every action."""
+    health = stack.https.get("/api/health/")
+    check(health.status == 200, f"health answered {health.status}")
+    check(health.json()["status"] == "ok", f"health said {health.body[:100]}")
+    hsts = health.header_values("Strict-Transport-Security")
+    check(len(hsts) == 1, f"Strict-Transport-Security headers: {hsts}")
+    redirect = stack.http.get("/api/health/")
+    check(redirect.status == 301, f"plain HTTP answered {redirect.status}")
+    check(stack.https.get("/api/auth/me/").status == 401, "me/ without a token")
+    me = stack.https.get("/api/auth/me/", token=stack.sign_in())
+    check(me.status == 200, f"me/ with a fresh token answered {me.status}")
+    return "health, HSTS once, 301 to HTTPS, 401 without a token, JWT sign-in + me"
+
+
+def _patch_release(stack, on):
+    health = stack.project / "config" / "health.py"
+    text = health.read_text()
+    if on:
+        health.write_text(text + RELEASE_PROBE)
+    else:
+        health.write_text(text.replace(RELEASE_PROBE, ""))
+
+
+# The proofs -------------------------------------------------------------
+
+
+def prove_first_deploy(stack, figures):
+    run = stack.deploy()
+    # Nginx's last reload (to the ACME certificate) is asynchronous.
+    poll(lambda: stack.https.get("/api/health/").status == 200, "HTTPS to answer")
+    figures["first_deploy_s"] = round(run.seconds, 1)
+    return f"{run.seconds:.1f}s, {run.changed} changes; " + http_checks(stack)
+
+
+def prove_hardening(stack, figures):
+    """(a) the live unit's exposure, and a worker's uid, NoNewPrivs, seccomp."""
+    security = stack.run("systemd-analyze", "security", f"{stack.slug}.service")
+    match = re.search(
+        r"Overall exposure level for \S+: ([\d.]+) (\w+)", security.stdout
+    )
+    check(match, f"no exposure score: {security.stdout[-300:]}")
+    exposure = float(match.group(1))
+    check(exposure <= MAX_EXPOSURE, f"exposure {exposure} is above {MAX_EXPOSURE}")
+    uid = int(stack.run("id", "-u", stack.slug).stdout)
+    workers = stack.worker_pids()
+    check(workers, "no Gunicorn workers on the host")
+    status = stack.run("cat", f"/proc/{min(workers)}/status").stdout
+    fields = dict(re.findall(r"^(\w+):\s*(.*)$", status, re.M))
+    real_uid = int(fields["Uid"].split()[0])
+    check(real_uid == uid, f"worker runs as uid {real_uid}, not {stack.slug} ({uid})")
+    check(fields["NoNewPrivs"] == "1", f"NoNewPrivs: {fields['NoNewPrivs']}")
+    check(fields["Seccomp"] == "2", f"Seccomp: {fields['Seccomp']} (2 is filter)")
+    figures["exposure"] = exposure
+    return (
+        f"exposure {exposure} {match.group(2)}; worker {min(workers)}: uid {uid} "
+        f"({stack.slug}), NoNewPrivs 1, Seccomp 2"
+    )
+
+
+def prove_release(stack, figures):
+    """(b) changed code goes live through make deploy, 0 failed requests."""
+    _patch_release(stack, on=True)
+    with RequestLoop(stack.https) as loop:
+        run = stack.deploy()
+        poll(lambda: answering_release(stack) == "second", "the new release to answer")
+        poll(lambda: loop.releases["second"] >= 20, "answers from the new release")
+    check_no_failures(loop)
+    check(run.changed > 0, "the release changed nothing on the host")
+    figures.update(
+        release_s=round(run.seconds, 1),
+        release_longest_ms=round(loop.longest * 1000),
+        release_requests=loop.sent,
+        release_failed=loop.failures,
+    )
+    return (
+        f"{run.seconds:.1f}s; {loop.sent} requests, 0 failed, longest "
+        f"{loop.longest * 1000:.0f} ms; new code answered {loop.releases['second']}x"
+    )
+
+
+def prove_rollback(stack, figures):
+    """(c) make rollback serves the previous code, 0 failed requests."""
+    _patch_release(stack, on=False)
+    with RequestLoop(stack.https) as loop:
+        run = stack.rollback()
+        poll(lambda: answering_release(stack) == "first", "the old release to answer")
+        before = loop.releases["first"]
+        poll(lambda: loop.releases["first"] >= before + 20, "answers after rollback")
+    check_no_failures(loop)
+    figures.update(
+        rollback_s=round(run.seconds, 1),
+        rollback_longest_ms=round(loop.longest * 1000),
+        rollback_requests=loop.sent,
+        rollback_failed=loop.failures,
+    )
+    return (
+        f"{run.seconds:.1f}s; {loop.sent} requests, 0 failed, longest "
+        f"{loop.longest * 1000:.0f} ms"
+    )
+
+
+def prove_reboot(stack, figures):
+    """(d) after a reboot the API answers with nobody touching it."""
+    started = time.perf_counter()
+    stack.reboot()
+    poll(lambda: answering_release(stack), "an answer after reboot")
+    seconds = time.perf_counter() - started
+    figures["reboot_to_answer_s"] = round(seconds, 1)
+    return f"answering {seconds:.1f}s after `systemctl reboot`; " + http_checks(stack)
+
+
+def prove_no_change(stack, figures):
+    """(e) a second deploy of the same code changes nothing, --check --diff too."""
+    run = stack.deploy()
+    check(run.changed == 0, f"a deploy with nothing new made {run.changed} changes")
+    dry = stack.deploy("ANSIBLE_ARGS=--check --diff")
+    check(dry.changed == 0, f"--check --diff reported {dry.changed} changes")
+    check("--- before" not in dry.output, "--check --diff printed a diff")
+    figures["no_change_deploy_s"] = round(run.seconds, 1)
+    return f"changed=0 in {run.seconds:.1f}s; --check --diff: changed=0, no diff"
+
+
+def _certificate(stack):
+    der = served_certificate(stack.address, stack.domain, stack.https_port)
+    pem = subprocess.run(
+        ["openssl", "x509", "-inform", "DER", "-noout", "-issuer", "-serial"],
+        input=der,
+        capture_output=True,
+        check=True,
+    )
+    return dict(line.split("=", 1) for line in pem.stdout.decode().strip().splitlines())
+
+
+def prove_acme(stack, figures):
+    """(f) certbot's certificate from pebble, through the site's ACME path;
+    a forced renewal is served after certbot's deploy hook reloads Nginx."""
+    first = _certificate(stack)
+    check("Pebble" in first["issuer"], f"served certificate issuer: {first['issuer']}")
+    started = time.perf_counter()
+    stack.run(
+        "env", f"REQUESTS_CA_BUNDLE=/etc/ssl/certs/{stack.slug}-acme-server.pem",
+        "certbot", "renew", "--force-renewal", "--non-interactive",
+        "--no-random-sleep-on-renew",
+        timeout=120,
+    )  # fmt: skip
+    renewed = poll(
+        lambda: (cert := _certificate(stack))["serial"] != first["serial"] and cert,
+        "Nginx to serve the renewed certificate",
+    )
+    seconds = time.perf_counter() - started
+    figures["renewal_s"] = round(seconds, 1)
+    return (
+        f"{first['issuer'].strip()}: serial {first['serial'][:12]}... renewed to "
+        f"{renewed['serial'][:12]}... and served in {seconds:.1f}s"
+    )
+
+
+PROOFS = (
+    ("first deploy", prove_first_deploy),
+    ("(a) hardening on the host", prove_hardening),
+    ("(f) certificate from ACME", prove_acme),
+    ("(b) release under load", prove_release),
+    ("after release: HTTP checks", http_checks),
+    ("(c) rollback under load", prove_rollback),
+    ("after rollback: HTTP checks", http_checks),
+    ("(d) reboot", prove_reboot),
+    ("(e) second deploy, no change", prove_no_change),
+    ("after no-change deploy: checks", http_checks),
+)
+
+
+def run_proofs(stack, out=print):
+    """Every proof in order; stops at the first failure. Returns the figures,
+    or None when a proof failed."""
+    figures = {}
+    for label, proof in PROOFS:
+        started = time.perf_counter()
+        try:
+            detail = proof(stack, figures) if proof is not http_checks else proof(stack)
+        except Exception as failure:
+            out(f"FAIL  {label:<32} {time.perf_counter() - started:6.1f}s  {failure}")
+            return None
+        out(f"PASS  {label:<32} {time.perf_counter() - started:6.1f}s  {detail}")
+    return figures
