@@ -164,9 +164,7 @@ def prove_first_deploy(stack, figures):
 def prove_hardening(stack, figures):
     """(a) the live unit's exposure, and a worker's uid, NoNewPrivs, seccomp."""
     security = stack.run("systemd-analyze", "security", f"{stack.slug}.service")
-    match = re.search(
-        r"Overall exposure level for \S+: ([\d.]+) (\w+)", security.stdout
-    )
+    match = EXPOSURE.search(security.stdout)
     check(match, f"no exposure score: {security.stdout[-300:]}")
     exposure = float(match.group(1))
     check(exposure <= MAX_EXPOSURE, f"exposure {exposure} is above {MAX_EXPOSURE}")

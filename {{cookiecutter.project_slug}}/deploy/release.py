@@ -97,9 +97,7 @@ def main(output):
     wheels.mkdir(parents=True)
     wheel = build_wheel(wheels)
     download_dependencies(wheels)
-    (output / "requirements.txt").write_text(
-        LOCK.read_text() + requirement_line(wheel)
-    )
+    (output / "requirements.txt").write_text(LOCK.read_text() + requirement_line(wheel))
     for name in SHIPPED:
         target = output / name
         target.parent.mkdir(parents=True, exist_ok=True)
