@@ -37,6 +37,7 @@ CHOICE_FILES = {
     ("jwt_algorithm", "HS256"): ["tests/test_hs256.py"],
     ("jwt_algorithm", "RS256"): ["tests/test_rs256.py"],
     ("ci", "github"): [".github/workflows/ci.yml"],
+    ("database", "postgresql"): ["deploy/ansible/roles/database/tasks/main.yml"],
 }
 OPTION_WORDS = {
     "example_api": ["notes", "Note"],
