@@ -47,6 +47,10 @@ def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
     assert result.returncode == 0, output
     for proof in PROOFS:
         assert f"PASS  {proof} " in result.stdout, f"{proof} did not pass:\n{output}"
+    assert "FAIL" not in result.stdout
+    # verify's own HTTP checks, after the deploy and after each action.
+    assert result.stdout.count("PASS    JWT flow over HTTPS ") == 5, output
+    assert "PASS    rate limit " in result.stdout
     figures = json.loads(figures_file.read_text())
     assert figures["release_failed"] == 0 and figures["rollback_failed"] == 0
     assert figures["release_requests"] > 0 and figures["rollback_requests"] > 0

@@ -32,6 +32,9 @@ from generator.hosts.clients import http_client, https_client
 from generator.hosts.machine import Machine
 from generator.hosts.network import bridge, namespace
 from generator.hosts.rootfs import cached_rootfs, fresh_copy
+from generator.loopback import unix_client
+from generator.project import Project
+from generator.stack import User
 
 HOST_INDEX = 11  # the host's address on the bridge: 10.x.0.11
 RECAP = re.compile(
@@ -54,29 +57,34 @@ class PlaybookRun:
 
 
 class HostStack:
+    """The same handles as the local stack (generator/stack.py), so the HTTP
+    checks run against a host unchanged."""
+
     def __init__(self, project, work, out=print):
         self.source, self.work, self.out = Path(project).resolve(), work, out
-        self.project = work / "project"
-        record = json.loads((self.source / ".cruft.json").read_text())
-        self.answers = record["context"]["cookiecutter"]
-        self.slug = self.answers["project_slug"]
-        self.domain = self.answers["domain_name"]
-        self.http_port = int(self.answers["http_port"])
-        self.https_port = int(self.answers["https_port"])
-        self.deploy_root = self.answers["deploy_root"]
+        # The stack works on a copy: a release changes its code.
+        self.path = work / "project"
+        self.project = Project(self.path)
+        answers = Project.load(self.source).answers
+        self.slug = answers["project_slug"]
+        self.domain = answers["domain_name"]
+        self.http_port = int(answers["http_port"])
+        self.https_port = int(answers["https_port"])
+        self.deploy_root = answers["deploy_root"]
         self.run_id = secrets.token_hex(3)
         self.logs = work / "logs"
         self.logs.mkdir(parents=True)
+        self.gunicorn_log = self.logs / "host.log"
         self.runs = 0
-        self.user = None
-        self.access = None
+        self.user = User.fresh()
+        self.signed_up = False
 
     # Bringing it up ------------------------------------------------------
 
     def up(self, exit_stack):
         # The project's own .venv comes along: its tools run from the copy.
-        subprocess.run(["cp", "-a", self.source, self.project], check=True)
-        shutil.rmtree(self.project / "build", ignore_errors=True)
+        subprocess.run(["cp", "-a", self.source, self.path], check=True)
+        shutil.rmtree(self.path / "build", ignore_errors=True)
         image = cached_rootfs(out=self.out)
         self.root = fresh_copy(image, self.work / "root")
         exit_stack.callback(shutil.rmtree, self.root, ignore_errors=True)
@@ -98,9 +106,9 @@ class HostStack:
         self.machine.boot()
         self.inventory = self._write_inventory()
         # Clients trust what the site serves: pebble's root once certbot ran.
-        self.ca_file = self.acme.root_ca_file
+        self.certificate = self.acme.root_ca_file
         self.https = https_client(
-            self.address, self.domain, self.https_port, self.ca_file
+            self.address, self.domain, self.https_port, self.certificate
         )
         self.http = http_client(self.address, self.domain, self.http_port)
 
@@ -162,7 +170,7 @@ class HostStack:
         with log.open("w") as output:
             result = subprocess.run(
                 command,
-                cwd=self.project,
+                cwd=self.path,
                 env=env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
@@ -226,31 +234,58 @@ class HostStack:
             *args,
         )  # fmt: skip
 
+    def inside(self, path):
+        """A path inside the host, as this machine reaches it (through its
+        PID 1's root, so it works for what lives in the host's /run too)."""
+        return Path(f"/proc/{self.machine.leader()}/root") / str(path).lstrip("/")
+
+    @property
+    def direct(self):
+        """HTTP straight to Gunicorn's socket, past Nginx."""
+        return unix_client(self.inside(f"/run/{self.slug}.sock"), self.domain)
+
+    @property
+    def gunicorn_pid(self):
+        return self.master_pid()
+
+    @property
+    def static_file(self):
+        manifest = self.inside(f"{self.deploy_root}/shared/static/staticfiles.json")
+        return json.loads(manifest.read_text())["paths"]["admin/css/base.css"]
+
+    def put_acme_challenge(self, name, text):
+        """A file where certbot's webroot plugin would put a challenge."""
+        acme = self.inside(f"{self.deploy_root}/shared/acme")
+        challenge = acme / ".well-known" / "acme-challenge" / name
+        challenge.parent.mkdir(parents=True, exist_ok=True)
+        challenge.write_text(text)
+
     def sign_in(self):
-        """A user of this run, signed in: stack.user and stack.access."""
-        if self.user is None:
-            self.user = {
-                "username": f"host_{self.run_id}",
-                "email": f"host_{self.run_id}@example.com",
-                "password": secrets.token_urlsafe(16),
-            }
-            if self.answers["allow_registration"]:
-                created = self.https.post("/api/auth/register/", self.user)
+        """Make the stack's user once (sign-up, or createsuperuser where the
+        project has none) and sign it in through Nginx."""
+        user = self.user
+        if not self.signed_up:
+            if self.project.answers["allow_registration"]:
+                created = self.https.post(
+                    "/api/auth/register/",
+                    {"username": user.username, "email": user.email,
+                     "password": user.password},
+                )  # fmt: skip
                 if created.status != 201:
                     raise DeployFailed(f"register answered {created.status}", self.logs)
             else:
                 self.manage(
                     "createsuperuser", "--no-input",
-                    "--username", self.user["username"],
-                    "--email", self.user["email"],
-                    env={"DJANGO_SUPERUSER_PASSWORD": self.user["password"]},
+                    "--username", user.username, "--email", user.email,
+                    env={"DJANGO_SUPERUSER_PASSWORD": user.password},
                 )  # fmt: skip
-        credentials = {k: self.user[k] for k in ("username", "password")}
-        response = self.https.post("/api/auth/token/", credentials)
+            self.signed_up = True
+        response = self.https.post("/api/auth/token/", user.credentials)
         if response.status != 200:
             raise DeployFailed(f"sign-in answered {response.status}", self.logs)
-        self.access = response.json()["access"]
-        return self.access
+        tokens = response.json()
+        user.access, user.refresh = tokens["access"], tokens["refresh"]
+        return f"{user.username} signed in"
 
 
 def _clean_environment():
