@@ -13,7 +13,7 @@ from generator.lock import (
     template_requirements,
 )
 
-from .helpers import VARIANT_PARAMS
+from .helpers import BIN, VARIANT_PARAMS, run
 
 LOCKED = locked_pins(LOCK.read_text())
 REQUIREMENTS = template_requirements()
@@ -63,3 +63,19 @@ def test_a_baked_lock_holds_what_its_options_need(variant, cookies):
     assert ("drf-spectacular" in names) == answers["api_docs"]
     assert ("psycopg" in names) == (answers["database"] == "postgresql")
     assert ("cryptography" in names) == (answers["jwt_algorithm"] == "RS256")
+
+
+@pytest.mark.parametrize("variant", VARIANT_PARAMS)
+def test_make_lock_in_a_baked_project_writes_the_same_lock(variant, cookies):
+    """What the template ships is what the project's own `make lock` makes
+    (resolved from PyPI with the same uv, which this venv holds)."""
+    result = cookies.bake(extra_context=variant.answers, template=str(LOCK.parents[1]))
+    assert result.exit_code == 0, result.exception
+    lock = result.project_path / "requirements.lock"
+    shipped = lock.read_text()
+    tools = BIN / "ansible-playbook"  # the deploy tools: taken as installed
+    made = run(
+        ["make", "-o", tools, "lock", f"VENV={BIN.parent}"], cwd=result.project_path
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert lock.read_text() == shipped

@@ -9,35 +9,46 @@ import ssl
 from generator.loopback import Client
 
 
+def _connect(address, port, timeout, source):
+    """A TCP connection to address, from source (an address of this
+    machine's) when one is given: throttles count per client address."""
+    bind = (source, 0) if source else None
+    return socket.create_connection((address, port), timeout, source_address=bind)
+
+
 class _AddressHTTPS(http.client.HTTPSConnection):
-    def __init__(self, address, *args, **kwargs):
+    def __init__(self, address, source, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.address = address
+        self.address, self.source = address, source
 
     def connect(self):
-        raw = socket.create_connection((self.address, self.port), self.timeout)
+        raw = _connect(self.address, self.port, self.timeout, self.source)
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
 
 class _AddressHTTP(http.client.HTTPConnection):
-    def __init__(self, address, *args, **kwargs):
+    def __init__(self, address, source, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.address = address
+        self.address, self.source = address, source
 
     def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = _connect(self.address, self.port, self.timeout, self.source)
 
 
-def https_client(address, domain, port, ca_file, timeout=10):
+def https_client(address, domain, port, ca_file, source=None, timeout=10):
     context = ssl.create_default_context(cafile=str(ca_file))
     return Client(
-        lambda: _AddressHTTPS(address, domain, port, context=context, timeout=timeout),
+        lambda: _AddressHTTPS(
+            address, source, domain, port, context=context, timeout=timeout
+        ),
         domain,
     )
 
 
-def http_client(address, host, port, timeout=10):
-    return Client(lambda: _AddressHTTP(address, host, port, timeout=timeout), host)
+def http_client(address, host, port, source=None, timeout=10):
+    return Client(
+        lambda: _AddressHTTP(address, source, host, port, timeout=timeout), host
+    )
 
 
 def served_certificate(address, domain, port, timeout=10):

@@ -66,6 +66,12 @@ class Network:
         """This machine's address on the bridge."""
         return self.address(1)
 
+    def add_address(self, index):
+        """One more address of this machine's on the bridge (gone with it)."""
+        address = self.address(index)
+        ip("addr", "add", f"{address}/24", "dev", self.bridge)
+        return address
+
 
 @contextmanager
 def bridge(run_id):

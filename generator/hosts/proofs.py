@@ -311,6 +311,8 @@ def run_proofs(stack, out=print):
     for label, proof, after in SEQUENCE:
         if not _step(label, partial(proof, stack, figures), out):
             return None
+        if after:
+            stack.new_client_address()
         for check_label, check_function in after:
             if not _step(f"  {check_label}", partial(check_function, stack), out):
                 return None

@@ -37,6 +37,7 @@ from generator.project import Project
 from generator.stack import User
 
 HOST_INDEX = 11  # the host's address on the bridge: 10.x.0.11
+CLIENT_INDEX = 100  # this machine's client addresses: 10.x.0.101 and up
 RECAP = re.compile(
     r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
 )
@@ -107,10 +108,21 @@ class HostStack:
         self.inventory = self._write_inventory()
         # Clients trust what the site serves: pebble's root once certbot ran.
         self.certificate = self.acme.root_ca_file
+        self.clients = 0
+        self.new_client_address()
+
+    def new_client_address(self):
+        """Make stack.https and stack.http come from a new address of this
+        machine's on the bridge, as a next client would. The sign-in throttles
+        (Nginx's and the app's) count per address and per minute, and a run
+        signs in more often than one client may."""
+        self.clients += 1
+        source = self.network.add_address(CLIENT_INDEX + self.clients)
         self.https = https_client(
-            self.address, self.domain, self.https_port, self.certificate
+            self.address, self.domain, self.https_port, self.certificate, source
         )
-        self.http = http_client(self.address, self.domain, self.http_port)
+        self.http = http_client(self.address, self.domain, self.http_port, source)
+        return source
 
     def _authorize_ssh(self):
         self.key = self.work / "ssh" / "id_ed25519"
