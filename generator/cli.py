@@ -352,7 +352,13 @@ def _verify(project, serve):
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the figures as JSON to this file.",
 )
-def verify_host_command(project, variant_name, figures):
+@click.option(
+    "--by-hand",
+    is_flag=True,
+    help="Follow deploy/README.md's steps by hand instead of `make deploy`, "
+    "then run the HTTP checks.",
+)
+def verify_host_command(project, variant_name, figures, by_hand):
     """Deploy a generated PROJECT to a fresh Debian 12 host with its own
     `make deploy`, and prove it there: hardening, a release and a rollback
     under load, a reboot, a no-change deploy, and a certificate from ACME.
@@ -367,22 +373,24 @@ def verify_host_command(project, variant_name, figures):
     Examples:
       prodstack verify-host --variant default
       prodstack verify-host ~/src/my_api --figures figures.json
+      prodstack verify-host --variant postgresql --by-hand
     """
     if bool(project) == bool(variant_name):
         raise click.UsageError("give either PROJECT or --variant NAME")
     with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
         if variant_name:
             project = bake(variant_or_fail(variant_name).answers, output)
-        _verify_host(project, figures)
+        _verify_host(project, figures, by_hand)
 
 
-def _verify_host(project, figures_file):
+def _verify_host(project, figures_file, by_hand):
     from generator.hosts.proofs import run_proofs
+    from generator.hosts.runbook import run_by_hand
     from generator.hosts.stack import host_stack
 
     started = time.perf_counter()
     with host_stack(project, out=click.echo) as stack:
-        figures = run_proofs(stack, out=click.echo)
+        figures = (run_by_hand if by_hand else run_proofs)(stack, out=click.echo)
         if figures is None:
             # Leave through the stack's failure path, so its logs are kept.
             raise click.ClickException("a proof failed (see above)")

@@ -86,3 +86,22 @@ def test_a_failed_host_run_leaves_nothing_behind(cookies):
     (logs,) = [line.split(": ", 1)[1] for line in said if line.startswith("logs of")]
     assert (Path(logs) / "host.log").is_file()
     shutil.rmtree(logs)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    # Between them, every block of the runbook: SQLite and PostgreSQL,
+    # HS256 and RS256.
+    [p for p in VARIANT_PARAMS if p.values[0].name in ("default", "postgresql")],
+)
+def test_the_runbook_followed_by_hand_gives_a_working_stack(variant):
+    started = time.perf_counter()
+    result = run(
+        [BIN / "prodstack", "verify-host", "--variant", variant.name, "--by-hand"]
+    )
+    TIMINGS[("by hand", variant.name)] = time.perf_counter() - started
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "PASS  runbook by hand " in result.stdout, output
+    assert "PASS    JWT flow over HTTPS " in result.stdout, output
+    assert "FAIL" not in result.stdout

@@ -304,11 +304,11 @@ def _step(label, step, out):
     return True
 
 
-def run_proofs(stack, out=print):
-    """Every proof in order, verify's HTTP checks after each action; stops at
-    the first failure. Returns the figures, or None when something failed."""
+def run_sequence(stack, sequence, out=print):
+    """Each (label, proof, checks after it) in order; stops at the first
+    failure. Returns the figures, or None when something failed."""
     figures = {}
-    for label, proof, after in SEQUENCE:
+    for label, proof, after in sequence:
         if not _step(label, partial(proof, stack, figures), out):
             return None
         if after:
@@ -317,3 +317,8 @@ def run_proofs(stack, out=print):
             if not _step(f"  {check_label}", partial(check_function, stack), out):
                 return None
     return figures
+
+
+def run_proofs(stack, out=print):
+    """Every proof, verify's HTTP checks after each action."""
+    return run_sequence(stack, SEQUENCE, out)
