@@ -72,9 +72,14 @@ def test_a_failed_host_run_leaves_nothing_behind(cookies):
             work=stack.work,
             nspawn=stack.machine.nspawn.pid,
             state=stack.run("systemctl", "is-system-running").stdout.strip(),
+            leader=stack.machine.leader(),
         )
+        # Lost abruptly: SIGKILL to its PID 1 ends the container at once.
+        seen["killed"] = stack.kill()
+        seen["leader_after_kill"] = Path(f"/proc/{seen['leader']}").exists()
         raise RuntimeError("on purpose")
     assert seen["state"] == "running"
+    assert seen["killed"] != 0 and not seen["leader_after_kill"]
     assert leftovers(seen["run_id"]) == []
     assert not Path(seen["work"]).exists()
     assert not Path(f"/proc/{seen['nspawn']}").exists()

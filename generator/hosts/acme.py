@@ -56,13 +56,14 @@ def _wait_for(url, context, log):
 
 
 def _start(command, log, env=None):
-    return subprocess.Popen(
-        [str(part) for part in command],
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
+    with log.open("w") as output:  # the child keeps its own copy
+        return subprocess.Popen(
+            [str(part) for part in command],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
 
 
 @contextmanager
