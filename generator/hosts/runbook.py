@@ -12,7 +12,8 @@ import subprocess
 import textwrap
 import time
 
-from generator.hosts.proofs import AFTER_EACH_ACTION, check, poll, run_sequence
+from generator.hosts.load import check, poll
+from generator.hosts.proofs import AFTER_EACH_ACTION, run_sequence
 
 SECRET = "$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
 PEBBLE_CA = "/etc/ssl/certs/pebble-api.pem"

@@ -14,15 +14,12 @@ on a copy.
 """
 
 import json
-import re
 import secrets
 import shutil
 import signal
 import subprocess
 import tempfile
-import time
-from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import yaml
@@ -30,6 +27,7 @@ import yaml
 from generator.hosts.acme import acme_server
 from generator.hosts.clients import http_client, https_client
 from generator.hosts.machine import Machine
+from generator.hosts.make import DeployFailed, end_ssh_masters, run_make
 from generator.hosts.network import bridge, namespace
 from generator.hosts.rootfs import cached_rootfs, fresh_copy
 from generator.loopback import unix_client
@@ -38,23 +36,6 @@ from generator.stack import User
 
 HOST_INDEX = 11  # the host's address on the bridge: 10.x.0.11
 CLIENT_INDEX = 100  # this machine's client addresses: 10.x.0.101 and up
-RECAP = re.compile(
-    r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
-)
-
-
-class DeployFailed(Exception):
-    def __init__(self, message, log):
-        super().__init__(f"{message}; see {log}")
-        self.log = log
-
-
-@dataclass
-class PlaybookRun:
-    command: str
-    seconds: float
-    changed: int
-    output: str
 
 
 class HostStack:
@@ -170,33 +151,7 @@ class HostStack:
         """Run the project's own `make TARGET` against the host."""
         self.runs += 1
         log = self.logs / f"{self.runs:02d}-make-{target}.log"
-        command = ["make", target, f"INVENTORY={self.inventory}", *args]
-        env = {
-            **_clean_environment(),
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_SSH_CONTROL_PATH_DIR": str(self.work / "ssh" / "control"),
-            # Controller-side temp files of this run stay in this run.
-            "ANSIBLE_LOCAL_TEMP": str(self.work / "ansible-tmp"),
-        }
-        started = time.perf_counter()
-        with log.open("w") as output:
-            result = subprocess.run(
-                command,
-                cwd=self.path,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        seconds = time.perf_counter() - started
-        text = log.read_text()
-        if result.returncode != 0:
-            raise DeployFailed(f"`{' '.join(command)}` exited {result.returncode}", log)
-        recap = RECAP.findall(text)
-        if not recap:
-            raise DeployFailed(f"`{' '.join(command)}` printed no play recap", log)
-        changed = sum(int(row[2]) for row in recap)
-        return PlaybookRun(" ".join(command), seconds, changed, text)
+        return run_make(self.path, target, self.inventory, self.work, log, *args)
 
     def deploy(self, *args):
         return self.make("deploy", *args)
@@ -300,19 +255,6 @@ class HostStack:
         return f"{user.username} signed in"
 
 
-def _clean_environment():
-    """This process's environment without what would steer the project's
-    make, pip or Ansible from outside (a virtualenv, Django settings)."""
-    import os
-
-    return {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "ANSIBLE_", "VIRTUAL_ENV", "PYTHON"))
-        and key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
-    }
-
-
 @contextmanager
 def host_stack(project, out=print):
     """A fresh host for project; everything it made is gone on exit. The
@@ -328,7 +270,7 @@ def host_stack(project, out=print):
         failed = True
         raise
     finally:
-        _end_ssh_masters(work)
+        end_ssh_masters(work)
         if failed:
             logs = work / "logs"
             keep = Path(tempfile.mkdtemp(prefix="prodstack-host-logs-"))
@@ -336,21 +278,3 @@ def host_stack(project, out=print):
                 shutil.copytree(logs, keep, dirs_exist_ok=True)
             out(f"logs of the host run: {keep}")
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _end_ssh_masters(work):
-    """Ansible's SSH connection masters for this run (they outlive a run by
-    their ControlPersist time otherwise)."""
-    import os
-
-    mark = str(work).encode()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if mark in cmdline and int(proc.name) != os.getpid():
-            with suppress(ProcessLookupError):
-                os.kill(int(proc.name), signal.SIGTERM)
