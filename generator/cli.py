@@ -387,7 +387,9 @@ def _verify_host(project, figures_file, by_hand):
     from generator.hosts.proofs import run_proofs
     from generator.hosts.runbook import run_by_hand
     from generator.hosts.stack import host_stack
+    from generator.runner import handle_termination
 
+    handle_termination()
     started = time.perf_counter()
     with host_stack(project, out=click.echo) as stack:
         figures = (run_by_hand if by_hand else run_proofs)(stack, out=click.echo)

@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from generator.stack import User
 
 HOST_INDEX = 11  # the host's address on the bridge: 10.x.0.11
 CLIENT_INDEX = 100  # this machine's client addresses: 10.x.0.101 and up
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class HostStack:
@@ -256,25 +258,42 @@ class HostStack:
 
 
 @contextmanager
+def _interrupts_held():
+    """Ctrl-C and SIGTERM wait while a host is torn down: half a teardown
+    would leave a container, a namespace or a bridge behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {sig: signal.signal(sig, signal.SIG_IGN) for sig in HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
 def host_stack(project, out=print):
     """A fresh host for project; everything it made is gone on exit. The
     logs are kept (and named) only when something failed."""
     work = Path(tempfile.mkdtemp(prefix="prodstack-host-"))
+    exit_stack = ExitStack()
     failed = False
     try:
-        with ExitStack() as exit_stack:
-            stack = HostStack(project, work, out)
-            stack.up(exit_stack)
-            yield stack
+        stack = HostStack(project, work, out)
+        stack.up(exit_stack)
+        yield stack
     except BaseException:
         failed = True
         raise
     finally:
-        end_ssh_masters(work)
-        if failed:
-            logs = work / "logs"
-            keep = Path(tempfile.mkdtemp(prefix="prodstack-host-logs-"))
-            if logs.is_dir():
-                shutil.copytree(logs, keep, dirs_exist_ok=True)
-            out(f"logs of the host run: {keep}")
-        shutil.rmtree(work, ignore_errors=True)
+        with _interrupts_held():
+            exit_stack.close()
+            end_ssh_masters(work)
+            if failed:
+                logs = work / "logs"
+                keep = Path(tempfile.mkdtemp(prefix="prodstack-host-logs-"))
+                if logs.is_dir():
+                    shutil.copytree(logs, keep, dirs_exist_ok=True)
+                out(f"logs of the host run: {keep}")
+            shutil.rmtree(work, ignore_errors=True)
