@@ -22,9 +22,13 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 LOCK = PROJECT / "requirements.lock"
-# Files the release serves from its own folder: the unit's ExecStart and the
-# Nginx site name them under current/.
-SHIPPED = ("manage.py", "deploy/gunicorn.conf.py", "deploy/nginx/security-headers.conf")
+# Files the release serves from its own folder: the unit's ExecStart names
+# the Gunicorn config, and the Nginx site includes its snippets, under current/.
+SHIPPED = (
+    "manage.py",
+    "deploy/gunicorn.conf.py",
+    *sorted(str(p.relative_to(PROJECT)) for p in PROJECT.glob("deploy/nginx/*.conf")),
+)
 # What Debian 12's Python 3.11 on x86_64 accepts; pip needs each named.
 PLATFORMS = (
     "manylinux_2_36_x86_64",
