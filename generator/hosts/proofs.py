@@ -25,12 +25,14 @@ from generator.hosts.load import (
 MAX_EXPOSURE = 2.0
 EXPOSURE = re.compile(r"Overall exposure level for \S+: ([\d.]+) (\w+)")
 # Appended to the health view of the copy the release is built from, so the
-# code that answers can be told apart from the outside.
+# code that answers can be told apart from the outside; the view keeps what
+# its decorators set (csrf_exempt, say).
 RELEASE_PROBE = f'''
 
 _health_before_release = health
 
 
+@__import__("functools").wraps(_health_before_release)
 def health(request):
     response = _health_before_release(request)
     response["{RELEASE_HEADER}"] = "second"

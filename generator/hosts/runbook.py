@@ -2,7 +2,8 @@
 blocks of deploy/README.md's "By hand" steps, in order, as a person who does
 not use Ansible would paste them. Three lines change, and only because the
 test host has no route out: `apt-get update` (the image's index is used),
-`editor` (each blank secret is filled as the step says to make it), and
+`editor` (each blank is filled: the secrets as the step makes them, the mail
+server with the stack's own, allowed by the drop-in the step describes), and
 certbot's Let's Encrypt address (pebble on the bridge instead).
 """
 
@@ -36,8 +37,25 @@ def host_script(stack):
     script = "\n".join(blocks[1:])
     env_file = f"/etc/{stack.slug}/env"
     blanks = [key for key, value in stack.project.env_template().items() if not value]
+    # The secrets as the step makes them; the mail server is the stack's.
+    filled = {key: SECRET for key in blanks}
+    edits = []
+    if stack.mailbox:
+        filled["DJANGO_EMAIL_HOST"] = stack.mailbox.host
+        extra = f"DJANGO_EMAIL_PORT={stack.mailbox.port}\nDJANGO_EMAIL_USE_TLS=false"
+        drop_in = f"/etc/systemd/system/{stack.slug}.service.d/override.conf"
+        edits += [
+            f"printf '{extra}\\n' >> {env_file}",
+            # What `systemctl edit` would write, as the step says.
+            f"mkdir -p {drop_in.rsplit('/', 1)[0]}",
+            f"printf '[Service]\\nIPAddressAllow={stack.mailbox.host}\\n' > {drop_in}",
+        ]
     fill = " && ".join(
-        f'sed -i "s/^{key}=$/{key}={SECRET}/" {env_file}' for key in blanks
+        [
+            f'sed -i "s/^{key}=$/{key}={value}/" {env_file}'
+            for key, value in filled.items()
+        ]
+        + edits
     )
     substitutions = (
         ("apt-get update\n", "true  # no route out: the image's apt index\n"),

@@ -32,6 +32,7 @@ from generator.hosts.make import DeployFailed, end_ssh_masters, run_make
 from generator.hosts.network import bridge, namespace
 from generator.hosts.rootfs import cached_rootfs, fresh_copy
 from generator.loopback import unix_client
+from generator.mailbox import smtp_sink
 from generator.project import Project
 from generator.stack import User
 
@@ -62,6 +63,8 @@ class HostStack:
         self.runs = 0
         self.user = User.fresh()
         self.signed_up = False
+        # Variables a check adds to the service's environment for a while.
+        self.env, self.production_env = {}, {}
 
     # Bringing it up ------------------------------------------------------
 
@@ -83,6 +86,11 @@ class HostStack:
             )
         )
         self._authorize_ssh()
+        self.mailbox = None
+        if "DJANGO_EMAIL_HOST" in self.project.env_template():
+            # Password-reset mail goes to an SMTP server of the stack's own,
+            # on the bridge: the unit's IPAddressDeny is really in the way.
+            self.mailbox = exit_stack.enter_context(smtp_sink(self.network.gateway))
         self.machine = Machine(
             self.root, f"ps{self.run_id}", self.namespace, self.logs / "host.log"
         )
@@ -139,6 +147,13 @@ class HostStack:
             "web_acme_server": self.acme.directory,
             "web_acme_ca_bundle": str(self.acme.api_ca_file),
         }
+        if self.mailbox:
+            host["app_env"] = {
+                "DJANGO_EMAIL_HOST": self.mailbox.host,
+                "DJANGO_EMAIL_PORT": self.mailbox.port,
+                "DJANGO_EMAIL_USE_TLS": "false",
+            }
+            host["app_ip_address_allow"] = [self.mailbox.host]
         inventory = self.work / "inventory.yml"
         inventory.write_text(yaml.safe_dump({"all": {"hosts": {self.domain: host}}}))
         return inventory
@@ -221,6 +236,31 @@ class HostStack:
     def static_file(self):
         manifest = self.inside(f"{self.deploy_root}/shared/static/staticfiles.json")
         return json.loads(manifest.read_text())["paths"]["admin/css/base.css"]
+
+    def restart_gunicorn(self, command=None, settings=None):
+        """Restart the service with more environment variables (or without
+        the ones added before), through a runtime drop-in: it reads one more
+        environment file after the deploy's own, and is gone at a reboot."""
+        if command is not None:
+            raise NotImplementedError("a host runs the unit's own ExecStart")
+        self.production_env.update(settings or {})
+        unit = f"{self.slug}.service"
+        drop_in = self.inside(f"/run/systemd/system/{unit}.d/verify.conf")
+        extra = self.inside(f"/run/{self.slug}-verify.env")
+        if self.production_env:
+            extra.write_text(
+                "".join(f"{k}={v}\n" for k, v in self.production_env.items())
+            )
+            drop_in.parent.mkdir(parents=True, exist_ok=True)
+            drop_in.write_text(
+                f"[Service]\nEnvironmentFile=/run/{self.slug}-verify.env\n"
+            )
+        else:
+            drop_in.unlink(missing_ok=True)
+            extra.unlink(missing_ok=True)
+        self.run("systemctl", "daemon-reload")
+        self.run("systemctl", "restart", unit)
+        return f"{unit} restarted with {sorted(self.production_env)}"
 
     def put_acme_challenge(self, name, text):
         """A file where certbot's webroot plugin would put a challenge."""
