@@ -16,15 +16,21 @@ $(BIN)/prodstack: pyproject.toml
 install: $(BIN)/prodstack
 
 # What verify and the tests run for real. As root on Debian, what is missing
-# is installed: Nginx (nginx-light), wrk and PostgreSQL 15's server binaries.
+# is installed: Nginx (nginx-light), wrk and PostgreSQL 15's server binaries,
+# and for the real-host proof systemd-nspawn, debootstrap, pebble and ssh.
 export PATH := $(PATH):/usr/lib/postgresql/15/bin
-SYSTEM_TOOLS := nginx wrk initdb pg_ctl openssl unshare runuser systemd-analyze systemd-socket-activate
+SYSTEM_TOOLS := nginx wrk initdb pg_ctl openssl unshare runuser systemd-analyze systemd-socket-activate \
+	systemd-nspawn debootstrap pebble pebble-challtestsrv ssh ssh-keygen nsenter
 
 system-deps:
 	@command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	@command -v initdb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; }
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
+	@command -v systemd-nspawn >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd-container >/dev/null; }
+	@command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+	@command -v pebble >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null; }
+	@command -v ssh >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null; }
 	@for tool in $(SYSTEM_TOOLS); do \
 		command -v $$tool >/dev/null || { echo "missing $$tool: run make as root on Debian 12, or install it" >&2; exit 1; }; \
 	done

@@ -336,6 +336,104 @@ def _verify(project, serve):
         raise SystemExit(1)
 
 
+@main.command("verify-host")
+@click.argument(
+    "project",
+    required=False,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--variant",
+    "variant_name",
+    help="Bake this variant, with its own answers, into a temp folder and prove it.",
+)
+@click.option(
+    "--figures",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the figures as JSON to this file.",
+)
+@click.option(
+    "--by-hand",
+    is_flag=True,
+    help="Follow deploy/README.md's steps by hand instead of `make deploy`, "
+    "then run the HTTP checks.",
+)
+def verify_host_command(project, variant_name, figures, by_hand):
+    """Deploy a generated PROJECT to a fresh Debian 12 host with its own
+    `make deploy`, and prove it there: hardening, a release and a rollback
+    under load, a reboot, a no-change deploy, and a certificate from ACME.
+
+    The host is systemd-nspawn on a cached debootstrap image (built once,
+    under /var/cache/prodstack), in a network namespace on a bridge of its
+    own; pebble is the ACME server. Needs root, systemd-container,
+    debootstrap and pebble (Debian packages). The project is not changed:
+    the proof works on a copy.
+
+    \b
+    Examples:
+      prodstack verify-host --variant default
+      prodstack verify-host ~/src/my_api --figures figures.json
+      prodstack verify-host --variant postgresql --by-hand
+    """
+    if bool(project) == bool(variant_name):
+        raise click.UsageError("give either PROJECT or --variant NAME")
+    with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
+        if variant_name:
+            project = bake(variant_or_fail(variant_name).answers, output)
+        _verify_host(project, figures, by_hand)
+
+
+def _verify_host(project, figures_file, by_hand):
+    from generator.hosts.proofs import run_proofs
+    from generator.hosts.runbook import run_by_hand
+    from generator.hosts.stack import host_stack
+    from generator.runner import handle_termination
+
+    handle_termination()
+    started = time.perf_counter()
+    with host_stack(project, out=click.echo) as stack:
+        figures = (run_by_hand if by_hand else run_proofs)(stack, out=click.echo)
+        if figures is None:
+            # Leave through the stack's failure path, so its logs are kept.
+            raise click.ClickException("a proof failed (see above)")
+    figures["total_s"] = round(time.perf_counter() - started, 1)
+    click.echo(f"proved {project} on a fresh host in {figures['total_s']:.0f}s")
+    if figures_file:
+        figures_file.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+@main.command("lock")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 1 when a fresh resolution differs from the file; write nothing.",
+)
+def lock_command(check):
+    """Resolve the template's production dependencies and write its
+    requirements.lock, hashed, with one block per option (needs PyPI).
+
+    \b
+    Examples:
+      prodstack lock            # after changing a pin in the template's pyproject
+      prodstack lock --check    # what CI runs: is the lock current?
+    """
+    from generator.lock import LOCK, LockError, template_lock
+
+    try:
+        text = template_lock()
+    except LockError as error:
+        raise click.ClickException(str(error)) from None
+    if check:
+        if not LOCK.is_file() or LOCK.read_text() != text:
+            raise click.ClickException(
+                f"{LOCK} is out of date: run `prodstack lock` and commit it"
+            )
+        click.echo(f"{LOCK} is current")
+        return
+    LOCK.write_text(text)
+    click.echo(f"wrote {LOCK}")
+
+
 @main.command("bench")
 @click.argument(
     "project",

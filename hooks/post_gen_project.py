@@ -29,6 +29,7 @@ PRUNE = {
     "jwt_algorithm:RS256": ["tests/test_rs256.py"],
     "jwt_algorithm:HS256": ["tests/test_hs256.py"],
     "ci:github": [".github"],
+    "database:postgresql": ["deploy/ansible/roles/database"],
 }
 
 

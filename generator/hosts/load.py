@@ -1,0 +1,107 @@
+"""Tools of the host proofs: checks that fail with what to fix, polling with
+a deadline, and bounded concurrent request loops that tell which release
+answered."""
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+LOOP_THREADS = 4
+LOOP_LIMIT = (30000, 300.0)  # requests, seconds: a loop stops at either
+ANSWER_DEADLINE = 60.0
+# The header a release built by the proof adds to the health view's answers.
+RELEASE_HEADER = "X-Release-Probe"
+
+
+class ProofFailed(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise ProofFailed(message)
+
+
+def poll(probe, what, deadline=ANSWER_DEADLINE):
+    end = time.monotonic() + deadline
+    last = None
+    while time.monotonic() < end:
+        try:
+            result = probe()
+            if result:
+                return result
+        except OSError as error:
+            last = error
+        time.sleep(0.1)
+    raise ProofFailed(f"{what} within {deadline:.0f}s (last error: {last})")
+
+
+@dataclass
+class LoopResult:
+    sent: int = 0
+    failed: Counter = field(default_factory=Counter)
+    longest: float = 0.0
+    releases: Counter = field(default_factory=Counter)
+
+    @property
+    def failures(self):
+        return sum(self.failed.values())
+
+
+class RequestLoop:
+    """Concurrent GETs of the health view over HTTPS, bounded in count and
+    time; counts failures, the longest request and which code answered."""
+
+    def __init__(self, client, path="/api/health/"):
+        self.client, self.path = client, path
+        self.result = LoopResult()
+        self.stop_event = threading.Event()
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._loop) for _ in range(LOOP_THREADS)
+        ]
+
+    def _loop(self):
+        max_requests, max_seconds = LOOP_LIMIT
+        end = time.monotonic() + max_seconds
+        while not self.stop_event.is_set() and time.monotonic() < end:
+            with self.lock:
+                if self.result.sent >= max_requests:
+                    return
+                self.result.sent += 1
+            started = time.perf_counter()
+            try:
+                response = self.client.get(self.path)
+                outcome = response.status
+                release = response.headers.get(RELEASE_HEADER, "first")
+            except OSError as error:
+                outcome, release = type(error).__name__, None
+            elapsed = time.perf_counter() - started
+            with self.lock:
+                self.result.longest = max(self.result.longest, elapsed)
+                if outcome != 200:
+                    self.result.failed[outcome] += 1
+                else:
+                    self.result.releases[release] += 1
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        poll(lambda: self.result.sent >= 20, "the request loop to get going")
+        return self.result
+
+    def __exit__(self, *exc):
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join()
+
+
+def check_no_failures(loop):
+    failed = dict(loop.failed)
+    check(not loop.failures, f"{loop.failures} of {loop.sent} failed: {failed}")
+
+
+def answering_release(stack):
+    response = stack.https.get("/api/health/")
+    return response.status == 200 and response.headers.get(RELEASE_HEADER, "first")

@@ -1,0 +1,339 @@
+"""A generated project deployed to a fresh Debian 12 host by its own
+`make deploy`, with the handles the HTTP checks use.
+
+    with host_stack(project) as stack:
+        stack.deploy()             # the first deploy, as a user runs it
+        stack.https.get("/api/health/")
+
+The host is an nspawn container on a private bridge (see machine.py,
+network.py); Ansible reaches it over SSH as a user's deploy does, with a key
+and a known_hosts file made for this run. A local ACME server (pebble) on the
+bridge issues the site's certificate. Everything is torn down on exit,
+whatever happened, and the project itself is never changed: the stack works
+on a copy.
+"""
+
+import json
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import yaml
+
+from generator.hosts.acme import acme_server
+from generator.hosts.clients import http_client, https_client
+from generator.hosts.machine import Machine
+from generator.hosts.make import DeployFailed, end_ssh_masters, run_make
+from generator.hosts.network import bridge, namespace
+from generator.hosts.rootfs import cached_rootfs, fresh_copy
+from generator.loopback import unix_client
+from generator.mailbox import smtp_sink
+from generator.project import Project
+from generator.stack import User
+
+HOST_INDEX = 11  # the host's address on the bridge: 10.x.0.11
+CLIENT_INDEX = 100  # this machine's client addresses: 10.x.0.101 and up
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class HostStack:
+    """The same handles as the local stack (generator/stack.py), so the HTTP
+    checks run against a host unchanged."""
+
+    def __init__(self, project, work, out=print):
+        self.source, self.work, self.out = Path(project).resolve(), work, out
+        # The stack works on a copy: a release changes its code.
+        self.path = work / "project"
+        self.project = Project(self.path)
+        answers = Project.load(self.source).answers
+        self.slug = answers["project_slug"]
+        self.domain = answers["domain_name"]
+        self.http_port = int(answers["http_port"])
+        self.https_port = int(answers["https_port"])
+        self.deploy_root = answers["deploy_root"]
+        self.run_id = secrets.token_hex(3)
+        self.logs = work / "logs"
+        self.logs.mkdir(parents=True)
+        self.gunicorn_log = self.logs / "host.log"
+        self.runs = 0
+        self.user = User.fresh()
+        self.signed_up = False
+        # Variables a check adds to the service's environment for a while.
+        self.env, self.production_env = {}, {}
+
+    # Bringing it up ------------------------------------------------------
+
+    def up(self, exit_stack):
+        # The project's own .venv comes along: its tools run from the copy.
+        subprocess.run(["cp", "-a", self.source, self.path], check=True)
+        shutil.rmtree(self.path / "build", ignore_errors=True)
+        image = cached_rootfs(out=self.out)
+        self.root = fresh_copy(image, self.work / "root")
+        exit_stack.callback(shutil.rmtree, self.root, ignore_errors=True)
+        self.network = exit_stack.enter_context(bridge(self.run_id))
+        self.namespace = exit_stack.enter_context(
+            namespace(self.network, self.run_id, HOST_INDEX)
+        )
+        self.address = self.namespace.address
+        self.acme = exit_stack.enter_context(
+            acme_server(
+                self.work / "acme", self.network.gateway, self.address, self.http_port
+            )
+        )
+        self._authorize_ssh()
+        self.mailbox = None
+        if "DJANGO_EMAIL_HOST" in self.project.env_template():
+            # Password-reset mail goes to an SMTP server of the stack's own,
+            # on the bridge: the unit's IPAddressDeny is really in the way.
+            self.mailbox = exit_stack.enter_context(smtp_sink(self.network.gateway))
+        self.machine = Machine(
+            self.root, f"ps{self.run_id}", self.namespace, self.logs / "host.log"
+        )
+        exit_stack.callback(self._stop_machine)
+        self.machine.boot()
+        self.inventory = self._write_inventory()
+        # Clients trust what the site serves: pebble's root once certbot ran.
+        self.certificate = self.acme.root_ca_file
+        self.clients = 0
+        self.new_client_address()
+
+    def new_client_address(self):
+        """Make stack.https and stack.http come from a new address of this
+        machine's on the bridge, as a next client would. The sign-in throttles
+        (Nginx's and the app's) count per address and per minute, and a run
+        signs in more often than one client may."""
+        self.clients += 1
+        source = self.network.add_address(CLIENT_INDEX + self.clients)
+        self.https = https_client(
+            self.address, self.domain, self.https_port, self.certificate, source
+        )
+        self.http = http_client(self.address, self.domain, self.http_port, source)
+        return source
+
+    def _authorize_ssh(self):
+        self.key = self.work / "ssh" / "id_ed25519"
+        self.key.parent.mkdir(mode=0o700)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", self.key],
+            check=True,
+        )
+        ssh_dir = self.root / "root" / ".ssh"
+        ssh_dir.mkdir(mode=0o700, exist_ok=True)
+        authorized = ssh_dir / "authorized_keys"
+        authorized.write_text(self.key.with_suffix(".pub").read_text())
+        authorized.chmod(0o600)
+        host_key = (self.root / "etc/ssh/ssh_host_ed25519_key.pub").read_text()
+        self.known_hosts = self.work / "ssh" / "known_hosts"
+        self.known_hosts.write_text(f"{self.namespace.address} {host_key}")
+
+    def _write_inventory(self):
+        ssh_options = (
+            f"-o UserKnownHostsFile={self.known_hosts} -o StrictHostKeyChecking=yes "
+            "-o IdentitiesOnly=yes"
+        )
+        host = {
+            "ansible_host": self.address,
+            "ansible_user": "root",
+            "ansible_ssh_private_key_file": str(self.key),
+            "ansible_ssh_common_args": ssh_options,
+            # The host has no route out: its apt index is the image's, however
+            # old, and the packages it needs are already in apt's archive.
+            "base_apt_cache_valid_time": 10 * 365 * 86400,
+            "web_acme_server": self.acme.directory,
+            "web_acme_ca_bundle": str(self.acme.api_ca_file),
+        }
+        if self.mailbox:
+            host["app_env"] = {
+                "DJANGO_EMAIL_HOST": self.mailbox.host,
+                "DJANGO_EMAIL_PORT": self.mailbox.port,
+                "DJANGO_EMAIL_USE_TLS": "false",
+            }
+            host["app_ip_address_allow"] = [self.mailbox.host]
+        inventory = self.work / "inventory.yml"
+        inventory.write_text(yaml.safe_dump({"all": {"hosts": {self.domain: host}}}))
+        return inventory
+
+    def _stop_machine(self):
+        if self.machine.alive():
+            self.machine.stop()
+
+    # Actions: they change the host on purpose ------------------------------
+
+    def make(self, target, *args):
+        """Run the project's own `make TARGET` against the host."""
+        self.runs += 1
+        log = self.logs / f"{self.runs:02d}-make-{target}.log"
+        return run_make(self.path, target, self.inventory, self.work, log, *args)
+
+    def deploy(self, *args):
+        return self.make("deploy", *args)
+
+    def rollback(self):
+        return self.make("rollback")
+
+    def reboot(self):
+        return self.machine.reboot()
+
+    def kill(self):
+        return self.machine.kill()
+
+    # Inside the host -----------------------------------------------------
+
+    def run(self, *command, **kwargs):
+        return self.machine.run(*command, **kwargs)
+
+    def master_pid(self):
+        """The Gunicorn master's pid as the host sees it (0: not running)."""
+        shown = self.run(
+            "systemctl", "show", "--property=MainPID", "--value", f"{self.slug}.service"
+        )
+        return int(shown.stdout.strip() or 0)
+
+    def worker_pids(self):
+        master = self.master_pid()
+        children = self.run(
+            "cat", f"/proc/{master}/task/{master}/children", check=False
+        )
+        return {int(pid) for pid in children.stdout.split()}
+
+    def signal(self, pid, sig=signal.SIGTERM):
+        self.run("kill", "-s", signal.Signals(sig).name.removeprefix("SIG"), pid)
+
+    def manage(self, *args, env=None):
+        """manage.py of the live release, as the service user."""
+        extra = [f"{k}={v}" for k, v in (env or {}).items()]
+        return self.run(
+            "env",
+            f"DJANGO_ENV_FILE=/etc/{self.slug}/env",
+            "DJANGO_SETTINGS_MODULE=config.settings.production",
+            *extra,
+            "runuser", "-u", self.slug, "--",
+            f"{self.deploy_root}/current/.venv/bin/python",
+            f"{self.deploy_root}/current/manage.py",
+            *args,
+        )  # fmt: skip
+
+    def inside(self, path):
+        """A path inside the host, as this machine reaches it (through its
+        PID 1's root, so it works for what lives in the host's /run too)."""
+        return Path(f"/proc/{self.machine.leader()}/root") / str(path).lstrip("/")
+
+    @property
+    def direct(self):
+        """HTTP straight to Gunicorn's socket, past Nginx."""
+        return unix_client(self.inside(f"/run/{self.slug}.sock"), self.domain)
+
+    @property
+    def gunicorn_pid(self):
+        return self.master_pid()
+
+    @property
+    def static_file(self):
+        manifest = self.inside(f"{self.deploy_root}/shared/static/staticfiles.json")
+        return json.loads(manifest.read_text())["paths"]["admin/css/base.css"]
+
+    def restart_gunicorn(self, command=None, settings=None):
+        """Restart the service with more environment variables (or without
+        the ones added before), through a runtime drop-in: it reads one more
+        environment file after the deploy's own, and is gone at a reboot."""
+        if command is not None:
+            raise NotImplementedError("a host runs the unit's own ExecStart")
+        self.production_env.update(settings or {})
+        unit = f"{self.slug}.service"
+        drop_in = self.inside(f"/run/systemd/system/{unit}.d/verify.conf")
+        extra = self.inside(f"/run/{self.slug}-verify.env")
+        if self.production_env:
+            extra.write_text(
+                "".join(f"{k}={v}\n" for k, v in self.production_env.items())
+            )
+            drop_in.parent.mkdir(parents=True, exist_ok=True)
+            drop_in.write_text(
+                f"[Service]\nEnvironmentFile=/run/{self.slug}-verify.env\n"
+            )
+        else:
+            drop_in.unlink(missing_ok=True)
+            extra.unlink(missing_ok=True)
+        self.run("systemctl", "daemon-reload")
+        self.run("systemctl", "restart", unit)
+        return f"{unit} restarted with {sorted(self.production_env)}"
+
+    def put_acme_challenge(self, name, text):
+        """A file where certbot's webroot plugin would put a challenge."""
+        acme = self.inside(f"{self.deploy_root}/shared/acme")
+        challenge = acme / ".well-known" / "acme-challenge" / name
+        challenge.parent.mkdir(parents=True, exist_ok=True)
+        challenge.write_text(text)
+
+    def sign_in(self):
+        """Make the stack's user once (sign-up, or createsuperuser where the
+        project has none) and sign it in through Nginx."""
+        user = self.user
+        if not self.signed_up:
+            if self.project.answers["allow_registration"]:
+                created = self.https.post(
+                    "/api/auth/register/",
+                    {"username": user.username, "email": user.email,
+                     "password": user.password},
+                )  # fmt: skip
+                if created.status != 201:
+                    raise DeployFailed(f"register answered {created.status}", self.logs)
+            else:
+                self.manage(
+                    "createsuperuser", "--no-input",
+                    "--username", user.username, "--email", user.email,
+                    env={"DJANGO_SUPERUSER_PASSWORD": user.password},
+                )  # fmt: skip
+            self.signed_up = True
+        response = self.https.post("/api/auth/token/", user.credentials)
+        if response.status != 200:
+            raise DeployFailed(f"sign-in answered {response.status}", self.logs)
+        tokens = response.json()
+        user.access, user.refresh = tokens["access"], tokens["refresh"]
+        return f"{user.username} signed in"
+
+
+@contextmanager
+def _interrupts_held():
+    """Ctrl-C and SIGTERM wait while a host is torn down: half a teardown
+    would leave a container, a namespace or a bridge behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {sig: signal.signal(sig, signal.SIG_IGN) for sig in HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def host_stack(project, out=print):
+    """A fresh host for project; everything it made is gone on exit. The
+    logs are kept (and named) only when something failed."""
+    work = Path(tempfile.mkdtemp(prefix="prodstack-host-"))
+    exit_stack = ExitStack()
+    failed = False
+    try:
+        stack = HostStack(project, work, out)
+        stack.up(exit_stack)
+        yield stack
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        with _interrupts_held():
+            exit_stack.close()
+            end_ssh_masters(work)
+            if failed:
+                logs = work / "logs"
+                keep = Path(tempfile.mkdtemp(prefix="prodstack-host-logs-"))
+                if logs.is_dir():
+                    shutil.copytree(logs, keep, dirs_exist_ok=True)
+                out(f"logs of the host run: {keep}")
+            shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,112 @@
+"""The real-host proof: every variant deployed to a fresh Debian 12 host
+(systemd-nspawn, systemd as PID 1, a network namespace of its own) by its
+own `make deploy`, then released, rolled back, rebooted and deployed again
+with nothing new, under concurrent request loops. And the harness leaves
+nothing behind, also when a run fails."""
+
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.hosts.network import leftovers
+from generator.hosts.stack import host_stack
+
+from .helpers import BIN, TEMPLATE, TIMINGS, VARIANT_PARAMS, VARIANTS, run
+
+PROOFS = (
+    "first deploy",
+    "(a) hardening on the host",
+    "(f) certificate from ACME",
+    "(b) release under load",
+    "(c) rollback under load",
+    "(d) reboot",
+    "(e) second deploy, no change",
+)
+
+
+@pytest.mark.parametrize("variant", VARIANT_PARAMS)
+def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
+    figures_file = tmp_path / "figures.json"
+    started = time.perf_counter()
+    result = run(
+        [
+            BIN / "prodstack",
+            "verify-host",
+            "--variant",
+            variant.name,
+            "--figures",
+            figures_file,
+        ]
+    )
+    TIMINGS[("host", variant.name)] = time.perf_counter() - started
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    for proof in PROOFS:
+        assert f"PASS  {proof} " in result.stdout, f"{proof} did not pass:\n{output}"
+    assert "FAIL" not in result.stdout
+    # verify's own HTTP checks, after the deploy and after each action.
+    assert result.stdout.count("PASS    JWT flow over HTTPS ") == 5, output
+    assert "PASS    rate limit " in result.stdout
+    figures = json.loads(figures_file.read_text())
+    assert figures["release_failed"] == 0 and figures["rollback_failed"] == 0
+    assert figures["release_requests"] > 0 and figures["rollback_requests"] > 0
+    assert figures["exposure"] <= 2.0
+    print(f"\n{variant.name}: {json.dumps(figures)}")
+
+
+def test_a_failed_host_run_leaves_nothing_behind(cookies):
+    answers = VARIANTS["minimal"].answers
+    baked = cookies.bake(template=str(TEMPLATE), extra_context=answers)
+    assert baked.exit_code == 0, baked.exception
+    seen, said = {}, []
+    with (
+        pytest.raises(RuntimeError, match="on purpose"),
+        host_stack(baked.project_path, out=said.append) as stack,
+    ):
+        seen.update(
+            run_id=stack.run_id,
+            work=stack.work,
+            nspawn=stack.machine.nspawn.pid,
+            state=stack.run("systemctl", "is-system-running").stdout.strip(),
+            leader=stack.machine.leader(),
+        )
+        # Lost abruptly: SIGKILL to its PID 1 ends the container at once.
+        seen["killed"] = stack.kill()
+        seen["leader_after_kill"] = Path(f"/proc/{seen['leader']}").exists()
+        raise RuntimeError("on purpose")
+    assert seen["state"] == "running"
+    assert seen["killed"] != 0 and not seen["leader_after_kill"]
+    assert leftovers(seen["run_id"]) == []
+    assert not Path(seen["work"]).exists()
+    assert not Path(f"/proc/{seen['nspawn']}").exists()
+    processes = subprocess.run(
+        ["ps", "-eo", "args"], capture_output=True, text=True, check=True
+    ).stdout
+    assert str(seen["work"]) not in processes
+    # The logs of a failed run are kept, and named.
+    (logs,) = [line.split(": ", 1)[1] for line in said if line.startswith("logs of")]
+    assert (Path(logs) / "host.log").is_file()
+    shutil.rmtree(logs)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    # Between them, every block of the runbook: SQLite and PostgreSQL,
+    # HS256 and RS256.
+    [p for p in VARIANT_PARAMS if p.values[0].name in ("default", "postgresql")],
+)
+def test_the_runbook_followed_by_hand_gives_a_working_stack(variant):
+    started = time.perf_counter()
+    result = run(
+        [BIN / "prodstack", "verify-host", "--variant", variant.name, "--by-hand"]
+    )
+    TIMINGS[("by hand", variant.name)] = time.perf_counter() - started
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "PASS  runbook by hand " in result.stdout, output
+    assert "PASS    JWT flow over HTTPS " in result.stdout, output
+    assert "FAIL" not in result.stdout
