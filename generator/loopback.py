@@ -2,11 +2,15 @@
 test host's) that presents the site's domain (SNI, Host, certificate check), plain
 HTTP the same way, and HTTP over a unix socket. No name is ever looked up."""
 
+import ctypes
 import functools
 import http.client
 import json
+import os
+import random
 import socket
 import ssl
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 
@@ -23,29 +27,61 @@ class Response:
         return self.headers.get_all(name) or []
 
 
-class _AddressedHTTPS(http.client.HTTPSConnection):
-    """Connects to `address` while presenting `host` (SNI, certificate check),
-    from the address `source` if one is given."""
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
 
-    def __init__(self, host, port, address, source=None, **kwargs):
-        super().__init__(host, port, **kwargs)
-        self.address = address
-        self.source = (source, 0) if source else None
 
-    def connect(self):
-        raw = socket.create_connection(
-            (self.address, self.port), self.timeout, self.source
-        )
-        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+def _in_network_namespace(path, function):
+    """function(), called by a thread of its own that has joined the network
+    namespace at path (setns changes only the calling thread's); a socket it
+    makes stays in that namespace."""
+
+    def joined():
+        with open(path) as namespace:
+            if _libc.setns(namespace.fileno(), CLONE_NEWNET) != 0:
+                error = ctypes.get_errno()
+                raise OSError(error, os.strerror(error), path)
+        return function()
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(joined).result()
+
+
+def connect(address, port, timeout, source=None, netns=None):
+    """A TCP connection to address: from source (an address of this
+    machine's; throttles count per client address) when given, and from
+    inside the network namespace at the path netns when given."""
+    bind = (source, 0) if source else None
+
+    def connection():
+        return socket.create_connection((address, port), timeout, bind)
+
+    return _in_network_namespace(netns, connection) if netns else connection()
 
 
 class _AddressedHTTP(http.client.HTTPConnection):
-    def __init__(self, host, port, address, **kwargs):
+    """Connects to `address` while presenting `host`; `via` is connect()'s
+    source and netns."""
+
+    def __init__(self, host, port, address, via, **kwargs):
         super().__init__(host, port, **kwargs)
-        self.address = address
+        self.address, self.via = address, via
 
     def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = connect(self.address, self.port, self.timeout, **self.via)
+
+
+class _AddressedHTTPS(http.client.HTTPSConnection):
+    """The same over TLS, presenting `host` as SNI and checking it on the
+    certificate."""
+
+    def __init__(self, host, port, address, via, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self.address, self.via = address, via
+
+    def connect(self):
+        raw = connect(self.address, self.port, self.timeout, **self.via)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
 
 class _UnixHTTP(http.client.HTTPConnection):
@@ -59,11 +95,23 @@ class _UnixHTTP(http.client.HTTPConnection):
         self.sock.connect(self.socket_path)
 
 
+# Ports for our servers come from below the kernel's ephemeral range: a port
+# from inside it can be taken by any outgoing connection on this machine
+# between our check and the server's bind.
+LISTEN_PORTS = range(20000, 32768)
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A TCP port that nothing on this machine holds right now (checked on
+    every address, as Nginx binds it)."""
+    for port in random.sample(LISTEN_PORTS, 50):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            return port
+    raise OSError(f"no free port in {LISTEN_PORTS} after 50 tries")
 
 
 class Client:
@@ -107,7 +155,9 @@ class Client:
         return self.request("POST", path, body=body, **kwargs)
 
 
-def https_client(domain, port, ca_file, address="127.0.0.1", source=None, timeout=10):
+def https_client(
+    domain, port, ca_file, address="127.0.0.1", source=None, netns=None, timeout=10
+):
     """The CA file is read at the first request, so a stack can hand out its
     client before it has made its certificate."""
 
@@ -115,16 +165,20 @@ def https_client(domain, port, ca_file, address="127.0.0.1", source=None, timeou
     def context():
         return ssl.create_default_context(cafile=str(ca_file))
 
+    via = {"source": source, "netns": netns}
     return Client(
         lambda: _AddressedHTTPS(
-            domain, port, address, source, context=context(), timeout=timeout
+            domain, port, address, via, context=context(), timeout=timeout
         ),
         domain,
     )
 
 
-def http_client(host, port, address="127.0.0.1", timeout=10):
-    return Client(lambda: _AddressedHTTP(host, port, address, timeout=timeout), host)
+def http_client(host, port, address="127.0.0.1", source=None, timeout=10):
+    via = {"source": source}
+    return Client(
+        lambda: _AddressedHTTP(host, port, address, via, timeout=timeout), host
+    )
 
 
 def unix_client(socket_path, host, timeout=10):

@@ -27,16 +27,14 @@ urls.urlpatterns.append(path("verify/induced-error/", fail))
 def sentry_report(stack):
     """With SENTRY_DSN set, an error in a view reaches the DSN's server once,
     tagged with the request id and without the Authorization header. The
-    sink is on loopback: the local stack has no systemd to deny other IP
-    traffic, so there is no IPAddressAllow to open for it."""
-    project = stack.project
-    module = stack.work / "verify_induced_error.py"
-    module.write_text(INDUCED_ERROR_APP)
+    sink listens where the stack puts its stand-ins: on a host, past the
+    unit's IPAddressDeny, which the deploy opens for it."""
+    folder = stack.put_python_module("verify_induced_error", INDUCED_ERROR_APP)
     faulty = [
-        *project.exec_start[:-1],
-        "--pythonpath", str(stack.work), "verify_induced_error:application",
+        *stack.project.exec_start[:-1],
+        "--pythonpath", str(folder), "verify_induced_error:application",
     ]  # fmt: skip
-    with http_sink() as sink:
+    with http_sink(stack.sink_address) as sink:
         host, port = sink.server_address
         dsn = f"http://verify@{host}:{port}/1"
         stack.restart_gunicorn(faulty, {"SENTRY_DSN": dsn})
@@ -63,5 +61,5 @@ def sentry_report(stack):
     exception = report["exception"]["values"][-1]
     return (
         f"1 report ({exception['type']}: {exception['value']}) tagged {request_id}, "
-        f"no Authorization; sink on {host} (loopback fallback)"
+        f"no Authorization; sink on {host}"
     )

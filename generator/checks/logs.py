@@ -50,7 +50,8 @@ def request_id(stack):
     """A signed-in request that Django logs (POST to me/ is a 405, and
     Django logs 4xx answers): its id comes back in the response and is on
     its Nginx line, its Gunicorn access line (with the user's id) and its
-    Django line. A trusted proxy's id is kept, anyone else's replaced."""
+    Django line. A trusted proxy's id (one on the host itself) is kept,
+    anyone else's replaced."""
     token = stack.user.access
     user_id = stack.https.get("/api/auth/me/", token=token).json()["id"]
     refused = stack.https.post("/api/auth/me/", {}, token=token)
@@ -81,7 +82,7 @@ def request_id(stack):
 
     chosen = "verify-" + request_id[:16]
     for client, sent, kept in (
-        (stack.https, chosen, True),
+        (stack.https_on_host, chosen, True),
         (stack.https_from(stack.stranger), chosen, False),
         (stack.https, "not an id!", False),
     ):

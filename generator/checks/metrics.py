@@ -37,10 +37,10 @@ def sample(samples, name, **labels):
 
 
 def metrics_access(stack):
-    """/metrics answers this host and the addresses metrics-allow.conf lists,
-    and nobody else, however the path is spelled."""
-    allowed = stack.https.get("/metrics")
-    check(allowed.status == 200, f"/metrics from {stack.address}: {allowed.status}")
+    """/metrics answers the serving host itself and the addresses
+    metrics-allow.conf lists, and nobody else, however the path is spelled."""
+    allowed = stack.https_on_host.get("/metrics")
+    check(allowed.status == 200, f"/metrics from the host itself: {allowed.status}")
     workers = sample(metrics_from(allowed), "gunicorn_workers")
     check(
         workers == len(stack.worker_pids()),
@@ -72,7 +72,7 @@ def metrics_access(stack):
         f"/metrics to refuse {stack.scraper} again",
     )
     return (
-        f"200 to {stack.address} ({workers:.0f} workers alive), and to {stack.scraper} "
+        f"200 to the host itself ({workers:.0f} workers alive), and to {stack.scraper} "
         f"while listed; 403 to {stack.stranger} for 4 spellings"
     )
 
@@ -83,10 +83,11 @@ def metrics_count(stack, requests=25):
     request Gunicorn logged since it started counted once."""
     health = {"view": "health", "method": "GET", "status": "200"}
     responses = "django_http_responses_total_by_status_view_method_total"
-    before = sample(metrics_from(stack.https.get("/metrics")), responses, **health)
+    scraper = stack.https_on_host
+    before = sample(metrics_from(scraper.get("/metrics")), responses, **health)
     for _ in range(requests):
         check(stack.https.get("/api/health/").status == 200, "health/ failed")
-    metrics = metrics_from(stack.https.get("/metrics"))
+    metrics = metrics_from(scraper.get("/metrics"))
     after = sample(metrics, responses, **health)
     check(
         after - before == requests,

@@ -15,6 +15,7 @@ on a copy.
 
 import json
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -26,17 +27,19 @@ from pathlib import Path
 import yaml
 
 from generator.hosts.acme import acme_server
-from generator.hosts.clients import http_client, https_client
 from generator.hosts.machine import Machine
-from generator.hosts.make import DeployFailed, end_ssh_masters, run_make
+from generator.hosts.make import end_ssh_masters, run_make
 from generator.hosts.network import bridge, namespace
 from generator.hosts.rootfs import cached_rootfs, fresh_copy
-from generator.loopback import unix_client
+from generator.loopback import http_client, https_client, unix_client
 from generator.mailbox import smtp_sink
 from generator.project import Project
-from generator.stack import User
+from generator.stack import User, sign_in
 
 HOST_INDEX = 11  # the host's address on the bridge: 10.x.0.11
+# This machine's addresses on the bridge for a client the metrics path
+# refuses, and for one a check lists as a metrics scraper.
+STRANGER_INDEX, SCRAPER_INDEX = 91, 92
 CLIENT_INDEX = 100  # this machine's client addresses: 10.x.0.101 and up
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -62,7 +65,6 @@ class HostStack:
         self.gunicorn_log = self.logs / "host.log"
         self.runs = 0
         self.user = User.fresh()
-        self.signed_up = False
         # Variables a check adds to the service's environment for a while.
         self.env, self.production_env = {}, {}
 
@@ -80,6 +82,12 @@ class HostStack:
             namespace(self.network, self.run_id, HOST_INDEX)
         )
         self.address = self.namespace.address
+        self.stranger = self.network.add_address(STRANGER_INDEX)
+        self.scraper = self.network.add_address(SCRAPER_INDEX)
+        # The stand-ins for what the service talks to (mail, error reports)
+        # listen on this machine's end of the bridge: the unit's IPAddressDeny
+        # is in their way until the deploy opens it.
+        self.sink_address = self.network.gateway
         self.acme = exit_stack.enter_context(
             acme_server(
                 self.work / "acme", self.network.gateway, self.address, self.http_port
@@ -88,9 +96,7 @@ class HostStack:
         self._authorize_ssh()
         self.mailbox = None
         if "DJANGO_EMAIL_HOST" in self.project.env_template():
-            # Password-reset mail goes to an SMTP server of the stack's own,
-            # on the bridge: the unit's IPAddressDeny is really in the way.
-            self.mailbox = exit_stack.enter_context(smtp_sink(self.network.gateway))
+            self.mailbox = exit_stack.enter_context(smtp_sink(self.sink_address))
         self.machine = Machine(
             self.root, f"ps{self.run_id}", self.namespace, self.logs / "host.log"
         )
@@ -109,11 +115,22 @@ class HostStack:
         signs in more often than one client may."""
         self.clients += 1
         source = self.network.add_address(CLIENT_INDEX + self.clients)
-        self.https = https_client(
-            self.address, self.domain, self.https_port, self.certificate, source
-        )
-        self.http = http_client(self.address, self.domain, self.http_port, source)
+        self.https = self.https_from(source)
+        self.http = http_client(self.domain, self.http_port, self.address, source)
         return source
+
+    def https_from(self, source):
+        """An HTTPS client whose requests come from the address `source`."""
+        return https_client(
+            self.domain, self.https_port, self.certificate, self.address, source
+        )
+
+    @property
+    def https_on_host(self):
+        """HTTPS from the host itself (127.0.0.1 inside its namespace)."""
+        return https_client(
+            self.domain, self.https_port, self.certificate, netns=self.namespace.path
+        )
 
     def _authorize_ssh(self):
         self.key = self.work / "ssh" / "id_ed25519"
@@ -147,13 +164,13 @@ class HostStack:
             "web_acme_server": self.acme.directory,
             "web_acme_ca_bundle": str(self.acme.api_ca_file),
         }
+        host["app_ip_address_allow"] = [self.sink_address]
         if self.mailbox:
             host["app_env"] = {
                 "DJANGO_EMAIL_HOST": self.mailbox.host,
                 "DJANGO_EMAIL_PORT": self.mailbox.port,
                 "DJANGO_EMAIL_USE_TLS": "false",
             }
-            host["app_ip_address_allow"] = [self.mailbox.host]
         inventory = self.work / "inventory.yml"
         inventory.write_text(yaml.safe_dump({"all": {"hosts": {self.domain: host}}}))
         return inventory
@@ -237,24 +254,62 @@ class HostStack:
         manifest = self.inside(f"{self.deploy_root}/shared/static/staticfiles.json")
         return json.loads(manifest.read_text())["paths"]["admin/css/base.css"]
 
+    @property
+    def site_access_log(self):
+        return self.inside(f"/var/log/nginx/{self.slug}.access.log")
+
+    def app_log_lines(self):
+        """What the service has written to the journal since it last started."""
+        invocation = self.run(
+            "systemctl", "show", "--property=InvocationID", "--value",
+            f"{self.slug}.service",
+        ).stdout.strip()  # fmt: skip
+        journal = self.run(
+            "journalctl", "--output=cat", "--no-pager",
+            f"_SYSTEMD_UNIT={self.slug}.service",
+            f"_SYSTEMD_INVOCATION_ID={invocation}",
+        )  # fmt: skip
+        return journal.stdout.splitlines()
+
+    def put_metrics_allow(self, text):
+        """The site's optional metrics-allow.conf; None removes it."""
+        path = self.inside(f"{self.deploy_root}/nginx/metrics-allow.conf")
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text)
+
+    def reload_nginx(self):
+        self.run("systemctl", "reload", "nginx")
+
+    def put_python_module(self, name, text):
+        """A module the service can import; returns its folder as the host
+        sees it (in /run: gone at a reboot)."""
+        folder = f"/run/{self.slug}-verify"
+        self.inside(folder).mkdir(mode=0o755, exist_ok=True)
+        (self.inside(folder) / f"{name}.py").write_text(text)
+        return folder
+
     def restart_gunicorn(self, command=None, settings=None):
-        """Restart the service with more environment variables (or without
-        the ones added before), through a runtime drop-in: it reads one more
-        environment file after the deploy's own, and is gone at a reboot."""
-        if command is not None:
-            raise NotImplementedError("a host runs the unit's own ExecStart")
+        """Restart the service with another command or more environment
+        variables (or without what was added before), through a runtime
+        drop-in: gone at a reboot, and the deploy's own files stay as they are."""
         self.production_env.update(settings or {})
         unit = f"{self.slug}.service"
         drop_in = self.inside(f"/run/systemd/system/{unit}.d/verify.conf")
         extra = self.inside(f"/run/{self.slug}-verify.env")
+        lines = []
         if self.production_env:
             extra.write_text(
                 "".join(f"{k}={v}\n" for k, v in self.production_env.items())
             )
+            lines.append(f"EnvironmentFile=/run/{self.slug}-verify.env")
+        if command is not None:
+            lines += ["ExecStart=", "ExecStart=" + shlex.join(map(str, command))]
+        if lines:
             drop_in.parent.mkdir(parents=True, exist_ok=True)
-            drop_in.write_text(
-                f"[Service]\nEnvironmentFile=/run/{self.slug}-verify.env\n"
-            )
+            drop_in.write_text("[Service]\n" + "\n".join(lines) + "\n")
         else:
             drop_in.unlink(missing_ok=True)
             extra.unlink(missing_ok=True)
@@ -270,31 +325,14 @@ class HostStack:
         challenge.write_text(text)
 
     def sign_in(self):
-        """Make the stack's user once (sign-up, or createsuperuser where the
-        project has none) and sign it in through Nginx."""
-        user = self.user
-        if not self.signed_up:
-            if self.project.answers["allow_registration"]:
-                created = self.https.post(
-                    "/api/auth/register/",
-                    {"username": user.username, "email": user.email,
-                     "password": user.password},
-                )  # fmt: skip
-                if created.status != 201:
-                    raise DeployFailed(f"register answered {created.status}", self.logs)
-            else:
-                self.manage(
-                    "createsuperuser", "--no-input",
-                    "--username", user.username, "--email", user.email,
-                    env={"DJANGO_SUPERUSER_PASSWORD": user.password},
-                )  # fmt: skip
-            self.signed_up = True
-        response = self.https.post("/api/auth/token/", user.credentials)
-        if response.status != 200:
-            raise DeployFailed(f"sign-in answered {response.status}", self.logs)
-        tokens = response.json()
-        user.access, user.refresh = tokens["access"], tokens["refresh"]
-        return f"{user.username} signed in"
+        return sign_in(self)
+
+    def create_superuser(self, user):
+        self.manage(
+            "createsuperuser", "--no-input",
+            "--username", user.username, "--email", user.email,
+            env={"DJANGO_SUPERUSER_PASSWORD": user.password},
+        )  # fmt: skip
 
 
 @contextmanager
