@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import TEMPLATE, TIMINGS, VARIANT_PARAMS, VARIANTS, Baked
+from .helpers import FIGURES, TEMPLATE, TIMINGS, VARIANT_PARAMS, VARIANTS, Baked
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +45,7 @@ def pytest_terminal_summary(terminalreporter):
             name.ljust(12)
             + "".join(("-" if c is None else f"{c:.2f}").rjust(16) for c in cells)
         )
+    for name, figures in FIGURES.items():
+        terminalreporter.section(f"figures: {name}")
+        for figure, value in figures.items():
+            terminalreporter.write_line(f"{figure:<28} {value}")

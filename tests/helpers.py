@@ -16,8 +16,10 @@ BIN = Path(sys.executable).parent
 VARIANTS = load_variants()
 VARIANT_PARAMS = [pytest.param(v, id=v.test_id) for v in VARIANTS.values()]
 
-# Seconds per (step, variant), printed at the end of the run.
+# Seconds per (step, variant), and what proofs measured per variant
+# ({variant: {figure: value}}), printed at the end of the run.
 TIMINGS = {}
+FIGURES = {}
 
 
 @dataclass(frozen=True)
