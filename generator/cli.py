@@ -270,12 +270,16 @@ def _template_dir(template):
         yield Path(repo_dir)
 
 
-@main.command("verify")
-@click.argument(
+# A generated project's folder, for the commands that also take --variant.
+project_argument = click.argument(
     "project",
     required=False,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
+
+
+@main.command("verify")
+@project_argument
 @click.option(
     "--variant",
     "variant_name",
@@ -337,11 +341,7 @@ def _verify(project, serve):
 
 
 @main.command("verify-host")
-@click.argument(
-    "project",
-    required=False,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-)
+@project_argument
 @click.option(
     "--variant",
     "variant_name",
@@ -435,11 +435,7 @@ def lock_command(check):
 
 
 @main.command("bench")
-@click.argument(
-    "project",
-    required=False,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-)
+@project_argument
 @click.option("--variant", "variant_name", help="Bake this variant to a temp folder.")
 @click.option("--duration", default=5, show_default=True, help="Seconds per run.")
 @click.option("--connections", default=32, show_default=True, help="wrk connections.")

@@ -60,3 +60,26 @@ def write_nginx_conf(prefix, site, group, logs):
         f"    include {site};\n"
         "}\n"
     )
+
+
+def put_file(path, text):
+    """Write text to path, making its folders; None removes the file."""
+    if text is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+class DeployRootFiles:
+    """Files checks put under a stack's deploy root, wherever that is: the
+    stack says where with deploy_path(relative)."""
+
+    def put_acme_challenge(self, name, text):
+        """A file where certbot's webroot plugin would put a challenge."""
+        acme = self.deploy_path("shared/acme/.well-known/acme-challenge")
+        put_file(acme / name, text)
+
+    def put_metrics_allow(self, text):
+        """The site's optional metrics-allow.conf; None removes it."""
+        put_file(self.deploy_path("nginx/metrics-allow.conf"), text)

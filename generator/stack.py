@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.layout import (
+    DeployRootFiles,
     fill_secrets,
     make_certificate,
     make_key_pair,
@@ -86,7 +87,7 @@ def sign_in(stack):
     return f"{user.username} signed in"
 
 
-class LocalStack:
+class LocalStack(DeployRootFiles):
     # Where the site answers; a host stack has the test host's address.
     address = "127.0.0.1"
     # Addresses of this machine a client can send from: one the site trusts
@@ -296,26 +297,14 @@ class LocalStack:
             project.domain, project.https_port, self.certificate, self.address, source
         )
 
+    def deploy_path(self, relative):
+        return self.project.deploy_root / relative
+
     def reload_nginx(self):
         self.signal(self.processes.running["nginx"].pid, signal.SIGHUP)
 
-    def put_metrics_allow(self, text):
-        """The site's optional metrics-allow.conf; None removes it."""
-        path = self.project.deploy_root / "nginx" / "metrics-allow.conf"
-        if text is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(text)
-
     def app_log_lines(self):
         return self.gunicorn.log_lines()
-
-    def put_acme_challenge(self, name, text):
-        """A file where certbot's webroot plugin would put a challenge."""
-        challenge = self.shared / "acme" / ".well-known" / "acme-challenge" / name
-        challenge.parent.mkdir(parents=True, exist_ok=True)
-        challenge.write_text(text)
 
     def stop_gunicorn(self):
         return self.gunicorn.stop()

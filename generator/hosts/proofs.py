@@ -83,6 +83,20 @@ def prove_hardening(stack, figures):
     )
 
 
+def _switch_figures(figures, name, run, loop):
+    """Record a switch's figures as name_s, name_longest_ms, ...; describe it."""
+    figures.update({
+        f"{name}_s": round(run.seconds, 1),
+        f"{name}_longest_ms": round(loop.longest * 1000),
+        f"{name}_requests": loop.sent,
+        f"{name}_failed": loop.failures,
+    })  # fmt: skip
+    return (
+        f"{run.seconds:.1f}s; {loop.sent} requests, {loop.failures} failed, "
+        f"longest {loop.longest * 1000:.0f} ms"
+    )
+
+
 def prove_release(stack, figures):
     """(b) changed code goes live through make deploy, 0 failed requests."""
     _patch_release(stack, on=True)
@@ -92,16 +106,8 @@ def prove_release(stack, figures):
         poll(lambda: loop.releases["second"] >= 20, "answers from the new release")
     check_no_failures(loop)
     check(run.changed > 0, "the release changed nothing on the host")
-    figures.update(
-        release_s=round(run.seconds, 1),
-        release_longest_ms=round(loop.longest * 1000),
-        release_requests=loop.sent,
-        release_failed=loop.failures,
-    )
-    return (
-        f"{run.seconds:.1f}s; {loop.sent} requests, 0 failed, longest "
-        f"{loop.longest * 1000:.0f} ms; new code answered {loop.releases['second']}x"
-    )
+    answered = f"; new code answered {loop.releases['second']}x"
+    return _switch_figures(figures, "release", run, loop) + answered
 
 
 def prove_rollback(stack, figures):
@@ -113,16 +119,7 @@ def prove_rollback(stack, figures):
         before = loop.releases["first"]
         poll(lambda: loop.releases["first"] >= before + 20, "answers after rollback")
     check_no_failures(loop)
-    figures.update(
-        rollback_s=round(run.seconds, 1),
-        rollback_longest_ms=round(loop.longest * 1000),
-        rollback_requests=loop.sent,
-        rollback_failed=loop.failures,
-    )
-    return (
-        f"{run.seconds:.1f}s; {loop.sent} requests, 0 failed, longest "
-        f"{loop.longest * 1000:.0f} ms"
-    )
+    return _switch_figures(figures, "rollback", run, loop)
 
 
 def prove_reboot(stack, figures):

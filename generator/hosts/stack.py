@@ -31,6 +31,7 @@ from generator.hosts.machine import Machine
 from generator.hosts.make import end_ssh_masters, run_make
 from generator.hosts.network import bridge, namespace
 from generator.hosts.rootfs import cached_rootfs, fresh_copy
+from generator.layout import DeployRootFiles
 from generator.loopback import http_client, https_client, unix_client
 from generator.mailbox import smtp_sink
 from generator.project import Project
@@ -44,7 +45,7 @@ CLIENT_INDEX = 100  # this machine's client addresses: 10.x.0.101 and up
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class HostStack:
+class HostStack(DeployRootFiles):
     """The same handles as the local stack (generator/stack.py), so the HTTP
     checks run against a host unchanged."""
 
@@ -271,14 +272,8 @@ class HostStack:
         )  # fmt: skip
         return journal.stdout.splitlines()
 
-    def put_metrics_allow(self, text):
-        """The site's optional metrics-allow.conf; None removes it."""
-        path = self.inside(f"{self.deploy_root}/nginx/metrics-allow.conf")
-        if text is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(text)
+    def deploy_path(self, relative):
+        return self.inside(f"{self.deploy_root}/{relative}")
 
     def reload_nginx(self):
         self.run("systemctl", "reload", "nginx")
@@ -316,13 +311,6 @@ class HostStack:
         self.run("systemctl", "daemon-reload")
         self.run("systemctl", "restart", unit)
         return f"{unit} restarted with {sorted(self.production_env)}"
-
-    def put_acme_challenge(self, name, text):
-        """A file where certbot's webroot plugin would put a challenge."""
-        acme = self.inside(f"{self.deploy_root}/shared/acme")
-        challenge = acme / ".well-known" / "acme-challenge" / name
-        challenge.parent.mkdir(parents=True, exist_ok=True)
-        challenge.write_text(text)
 
     def sign_in(self):
         return sign_in(self)
