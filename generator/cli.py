@@ -410,7 +410,7 @@ def _verify_host(project, figures_file, by_hand):
 )
 def lock_command(check):
     """Resolve the template's production dependencies and write its
-    requirements.lock, hashed, with one block per option (needs PyPI).
+    requirements.lock, hashed, each optional package marked (needs PyPI).
 
     \b
     Examples:

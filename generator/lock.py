@@ -3,10 +3,12 @@
 The template's pyproject.toml lists the production dependencies, some inside
 `{% if ... %}` blocks (API docs, PostgreSQL, RS256). `prodstack lock` resolves
 all of them together once, with hashes, then finds which option needs each
-locked package, and writes `requirements.lock` into the template with the
-same `{% if %}` blocks around those packages. A baked project's lock is what
-`make lock` would write there: the same uv, the same flags, and versions
-chosen once for every combination of options.
+locked package, and writes `requirements.lock` into the template with a
+marker line before those packages (`# only with api_docs`, in the post-gen
+hook's PRUNE keys); the hook drops the packages of options that are off, and
+the markers. A baked project's lock is what `make lock` would write there:
+the same uv, the same flags, and versions chosen once for every combination
+of options.
 """
 
 import re
@@ -32,6 +34,9 @@ COMPILE_FLAGS = (
 REQUIREMENT = re.compile(r'^\s*"([^"]+)",?\s*$')
 IF_BLOCK = re.compile(r"^\{%\s*if (.+?)\s*%\}$")
 ENDIF = re.compile(r"^\{%\s*endif\s*%\}$")
+# The hook's own marker (hooks/post_gen_project.py, LOCK_MARKER).
+MARKER = "# only with "
+OPTION = re.compile(r'^cookiecutter\.(\w+)(?: == "(\w+)")?$')
 LOCKED_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+)")
 
 
@@ -53,12 +58,23 @@ def template_requirements(text=None):
     for line in block.group(1).splitlines():
         stripped = line.strip()
         if match := IF_BLOCK.match(stripped):
-            condition = match.group(1)
+            condition = option_key(match.group(1))
         elif ENDIF.match(stripped):
             condition = None
         elif match := REQUIREMENT.match(line):
             found.append((match.group(1), condition))
     return found
+
+
+def option_key(condition):
+    """A pyproject `{% if %}` condition as the hook's PRUNE key:
+    `cookiecutter.api_docs` is api_docs, `cookiecutter.database == "postgresql"`
+    is database:postgresql."""
+    match = OPTION.match(condition)
+    if not match:
+        raise LockError(f"{PYPROJECT}: cannot lock under {{% if {condition} %}}")
+    name, value = match.groups()
+    return f"{name}:{value}" if value else name
 
 
 def pins(requirements):
@@ -139,29 +155,22 @@ def template_lock():
     union = compile_requirements([r for r, _ in requirements], "--generate-hashes")
     conditions = conditions_by_package(requirements, union)
     header, locked = entries(union)
-    lines, open_condition = list(header), None
+    lines = list(header)
     for name, text in locked:
-        condition = conditions[name]
-        if condition != open_condition:
-            if open_condition is not None:
-                lines.append("{% endif %}\n")
-            if condition is not None:
-                lines.append(f"{{% if {condition} %}}\n")
-            open_condition = condition
+        if conditions[name] is not None:
+            lines.append(f"{MARKER}{conditions[name]}\n")
         lines.append(text)
-    if open_condition is not None:
-        lines.append("{% endif %}\n")
     return "".join(lines)
 
 
 def locked_pins(lock_text):
-    """{normalised name: (version, condition or None)} of the template lock."""
+    """{normalised name: (version, its marker's options or None)} of the
+    template lock."""
     found, condition = {}, None
     for line in lock_text.splitlines():
-        if match := IF_BLOCK.match(line):
-            condition = match.group(1)
-        elif ENDIF.match(line):
-            condition = None
+        if line.startswith(MARKER):
+            condition = line.removeprefix(MARKER)
         elif match := LOCKED_PIN.match(line):
             found[normalise(match.group(1))] = (match.group(2), condition)
+            condition = None
     return found

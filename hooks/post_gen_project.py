@@ -33,15 +33,40 @@ PRUNE = {
 }
 
 
+# requirements.lock marks the packages only some options need with a line
+# `# only with api_docs or database:postgresql` (PRUNE's keys) before them.
+LOCK_MARKER = "# only with "
+
+
+def enabled(answers, option):
+    """Whether an option in PRUNE's form ("api_docs", "database:sqlite") is on."""
+    name, _, wanted = option.partition(":")
+    return answers[name] == wanted if wanted else bool(answers[name])
+
+
 def paths_to_prune(answers):
     """The paths PRUNE names for every option that is off."""
     unused = []
     for option, paths in PRUNE.items():
-        name, _, wanted = option.partition(":")
-        enabled = answers[name] == wanted if wanted else answers[name]
-        if not enabled:
+        if not enabled(answers, option):
             unused.extend(path.format(slug=answers["project_slug"]) for path in paths)
     return unused
+
+
+def pruned_lock(text, answers):
+    """The lock without the packages whose options are all off, and without
+    the markers: what uv writes for this project."""
+    kept, keep, verdict = [], True, None
+    for line in text.splitlines(keepends=True):
+        if line.startswith(LOCK_MARKER):
+            options = line.removeprefix(LOCK_MARKER).strip().split(" or ")
+            verdict = any(enabled(answers, option) for option in options)
+            continue
+        if not line[:1].isspace():  # an entry begins (its hashes are indented)
+            keep, verdict = verdict is not False, None
+        if keep:
+            kept.append(line)
+    return "".join(kept)
 
 
 def prune(project, paths):
@@ -81,6 +106,8 @@ def main():
     answers = json.loads(ANSWERS_JSON)
     project = Path.cwd()
     prune(project, paths_to_prune(answers))
+    lock = project / "requirements.lock"
+    lock.write_text(pruned_lock(lock.read_text(), answers))
     (project / ".cruft.json").write_text(answers_record(answers))
     make_env_file(project)
 
