@@ -21,10 +21,6 @@ PRUNE = {
         "{slug}/accounts/registration.py",
         "tests/test_registration.py",
     ],
-    "password_reset": [
-        "{slug}/accounts/password_reset.py",
-        "tests/test_password_reset.py",
-    ],
     "api_docs": ["config/api_docs.py", "tests/test_api_docs.py", "fuzz"],
     "jwt_algorithm:RS256": ["tests/test_rs256.py"],
     "jwt_algorithm:HS256": ["tests/test_hs256.py"],

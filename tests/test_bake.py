@@ -28,10 +28,6 @@ OPTION_FILES = {
         "fuzz/test_openapi.py",
         "fuzz/requirements.txt",
     ],
-    "password_reset": [
-        "{slug}/accounts/password_reset.py",
-        "tests/test_password_reset.py",
-    ],
 }
 CHOICE_FILES = {
     ("jwt_algorithm", "HS256"): ["tests/test_hs256.py"],
@@ -43,7 +39,6 @@ OPTION_WORDS = {
     "example_api": ["notes", "Note"],
     "allow_registration": ["RegisterView", "/register/", '"register"'],
     "api_docs": ["spectacular", "/api/docs/"],
-    "password_reset": ["EMAIL_HOST", "password/reset/"],
 }
 CHOICE_WORDS = {
     ("database", "sqlite"): ["sqlite"],

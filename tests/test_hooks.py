@@ -145,9 +145,6 @@ def test_prune_table_removes_only_what_disabled_options_leave(variant):
         "allow_registration"
     ]
     assert ("tests/test_api_docs.py" in pruned) is not answers["api_docs"]
-    assert (f"{slug}/accounts/password_reset.py" in pruned) is not answers[
-        "password_reset"
-    ]
     assert ("tests/test_rs256.py" in pruned) is (answers["jwt_algorithm"] != "RS256")
 
 

@@ -22,12 +22,6 @@ urlpatterns = [
         include("{{ cookiecutter.project_slug }}.accounts.registration"),
     ),
 {% endif %}
-{% if cookiecutter.password_reset %}
-    path(
-        "api/auth/",
-        include("{{ cookiecutter.project_slug }}.accounts.password_reset"),
-    ),
-{% endif %}
 {% if cookiecutter.example_api %}
     path("api/", include("{{ cookiecutter.project_slug }}.notes.urls")),
 {% endif %}
@@ -36,5 +30,13 @@ urlpatterns = [
 {% endif %}
 ]
 
+# Password resets are mailed: routed only where a mail server is set up.
+if settings.PASSWORD_RESET_BY_MAIL:
+    urlpatterns.append(
+        path(
+            "api/auth/",
+            include("{{ cookiecutter.project_slug }}.accounts.password_reset"),
+        )
+    )
 if settings.ADMIN_PATH != "off":
     urlpatterns.append(path(f"{settings.ADMIN_PATH}/", admin.site.urls))

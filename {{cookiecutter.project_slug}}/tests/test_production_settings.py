@@ -28,10 +28,6 @@ def production_env(tmp_path):
         # check never connects: the development database's address will do.
         "DATABASE_URL": settings.DEFAULT_DATABASE_URL,
         **jwt_keys.fresh_key_variables(tmp_path),
-{% if cookiecutter.password_reset %}
-        "DJANGO_EMAIL_HOST": "smtp.example.com",
-        "DJANGO_DEFAULT_FROM_EMAIL": "no-reply@example.com",
-{% endif %}
     }
 
 
@@ -59,10 +55,6 @@ def test_check_deploy_passes_with_zero_warnings(production_env):
         "DJANGO_ALLOWED_HOSTS",
         "DATABASE_URL",
         *jwt_keys.VARIABLES,
-{% if cookiecutter.password_reset %}
-        "DJANGO_EMAIL_HOST",
-        "DJANGO_DEFAULT_FROM_EMAIL",
-{% endif %}
     ],
 )
 def test_refuses_to_start_without_each_variable(production_env, variable):
@@ -107,3 +99,30 @@ def test_hsts_max_age_is_decided_in_one_place(production_env):
     assert result.stdout.splitlines()[-1] == max_age
     for documented in (".env.example", "README.md", "deploy/env.example"):
         assert "HSTS_SECONDS" not in (PROJECT / documented).read_text()
+
+
+RESET_ROUTED = (
+    "from django.urls import Resolver404, resolve\n"
+    "try:\n"
+    "    resolve('/api/auth/password/reset/')\n"
+    "    print('routed')\n"
+    "except Resolver404:\n"
+    "    print('not routed')"
+)
+
+
+def test_password_reset_is_off_without_a_mail_server(production_env):
+    result = manage(production_env, "shell", "-c", RESET_ROUTED)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "not routed"
+
+
+def test_password_reset_is_on_with_a_mail_server_and_a_sender(production_env):
+    production_env["DJANGO_EMAIL_HOST"] = "smtp.example.com"
+    refused = manage(production_env, "check")
+    assert refused.returncode != 0
+    assert "DJANGO_DEFAULT_FROM_EMAIL" in refused.stderr.splitlines()[-1]
+    production_env["DJANGO_DEFAULT_FROM_EMAIL"] = "no-reply@example.com"
+    result = manage(production_env, "shell", "-c", RESET_ROUTED)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "routed"

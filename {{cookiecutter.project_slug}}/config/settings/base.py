@@ -169,11 +169,11 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
-{% if cookiecutter.password_reset %}
-# Mail, for password resets: SMTP with STARTTLS, from the environment
-# (production refuses to start without a server and a sender; development
-# prints mail to the console instead). Reset tokens last an hour, and each
-# client may ask for 5 an hour.
+# Mail, for password resets: SMTP with STARTTLS, from the environment. Resets
+# are on where DJANGO_EMAIL_HOST names a server (development prints mail to
+# the console instead). Reset tokens last an hour, and each client may ask
+# for 5 an hour.
+PASSWORD_RESET_BY_MAIL = bool(os.environ.get("DJANGO_EMAIL_HOST"))
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["reset_mail"] = "5/hour"
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST") or "localhost"
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
@@ -188,7 +188,6 @@ PASSWORD_RESET_TIMEOUT = 3600
 # names the API endpoint instead.
 PASSWORD_RESET_URL = os.environ.get("DJANGO_PASSWORD_RESET_URL", "")
 
-{% endif %}
 # JWT: access tokens cannot be revoked, so they live minutes; refresh tokens
 # rotate and the used one is blacklisted. Each settings module sets the keys.
 SIMPLE_JWT = {

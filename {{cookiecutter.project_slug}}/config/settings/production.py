@@ -10,15 +10,14 @@ from config.logs import json_logging
 from config.sentry import init_sentry
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, SECRET_KEY, SIMPLE_JWT
+from .base import PASSWORD_RESET_BY_MAIL, REST_FRAMEWORK, SECRET_KEY, SIMPLE_JWT
 
 require_env(
     "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", *jwt_keys.VARIABLES
 )
-{% if cookiecutter.password_reset %}
-# Password resets are mailed: no start without a mail server and a sender.
-require_env("DJANGO_EMAIL_HOST", "DJANGO_DEFAULT_FROM_EMAIL")
-{% endif %}
+if PASSWORD_RESET_BY_MAIL:
+    # Reset mail needs a sender the mail server accepts.
+    require_env("DJANGO_DEFAULT_FROM_EMAIL")
 
 if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
