@@ -1,12 +1,11 @@
 """The template's locked requirements: one resolution, split by option.
 
-The template's pyproject.toml lists the production dependencies, some inside
-`{% if ... %}` blocks (API docs, PostgreSQL, RS256). `prodstack lock` resolves
-all of them together once, with hashes, then finds which option needs each
-locked package, and writes `requirements.lock` into the template with a
-marker line before those packages (`# only with api_docs`, in the post-gen
-hook's PRUNE keys); the hook drops the packages of options that are off, and
-the markers. A baked project's lock is what `make lock` would write there:
+The template's pyproject.toml lists the production dependencies, some after
+a marker line (`# only with api_docs`, in the post-gen hook's PRUNE keys).
+`prodstack lock` resolves all of them together once, with hashes, then finds
+which options need each locked package, and writes `requirements.lock` into
+the template with the same markers; the hook drops what options that are off
+need, and the markers. A baked project's lock is what `make lock` would write there:
 the same uv, the same flags, and versions chosen once for every combination
 of options.
 """
@@ -31,12 +30,9 @@ COMPILE_FLAGS = (
     "--python-platform=x86_64-unknown-linux-gnu",
     "--custom-compile-command=make lock",
 )
-REQUIREMENT = re.compile(r'^\s*"([^"]+)",?\s*$')
-IF_BLOCK = re.compile(r"^\{%\s*if (.+?)\s*%\}$")
-ENDIF = re.compile(r"^\{%\s*endif\s*%\}$")
-# The hook's own marker (hooks/post_gen_project.py, LOCK_MARKER).
+REQUIREMENT = re.compile(r'^\s*"([^"]+)",?\s*(?:#.*)?$')
+# The hook's own marker (hooks/post_gen_project.py, MARKER).
 MARKER = "# only with "
-OPTION = re.compile(r'^cookiecutter\.(\w+)(?: == "(\w+)")?$')
 LOCKED_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+)")
 
 
@@ -49,7 +45,8 @@ def normalise(name):
 
 
 def template_requirements(text=None):
-    """[(requirement, condition or None)] from the [project] dependencies."""
+    """[(requirement, the options of its marker or None)] from the [project]
+    dependencies."""
     text = PYPROJECT.read_text() if text is None else text
     block = re.search(r"^dependencies = \[\n(.*?)^\]", text, re.M | re.S)
     if not block:
@@ -57,24 +54,12 @@ def template_requirements(text=None):
     found, condition = [], None
     for line in block.group(1).splitlines():
         stripped = line.strip()
-        if match := IF_BLOCK.match(stripped):
-            condition = option_key(match.group(1))
-        elif ENDIF.match(stripped):
-            condition = None
+        if stripped.startswith(MARKER):
+            condition = stripped.removeprefix(MARKER)
         elif match := REQUIREMENT.match(line):
             found.append((match.group(1), condition))
+            condition = None
     return found
-
-
-def option_key(condition):
-    """A pyproject `{% if %}` condition as the hook's PRUNE key:
-    `cookiecutter.api_docs` is api_docs, `cookiecutter.database == "postgresql"`
-    is database:postgresql."""
-    match = OPTION.match(condition)
-    if not match:
-        raise LockError(f"{PYPROJECT}: cannot lock under {{% if {condition} %}}")
-    name, value = match.groups()
-    return f"{name}:{value}" if value else name
 
 
 def pins(requirements):

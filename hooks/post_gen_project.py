@@ -29,9 +29,15 @@ PRUNE = {
 }
 
 
-# requirements.lock marks the packages only some options need with a line
-# `# only with api_docs or database:postgresql` (PRUNE's keys) before them.
-LOCK_MARKER = "# only with "
+# Files that mark what only some options need with a line
+# `# only with api_docs or database:postgresql` (PRUNE's keys) before it.
+MARKER = "# only with "
+MARKED_FILES = [
+    "pyproject.toml",
+    "requirements.lock",
+    ".gitignore",
+    "deploy/ansible/site.yml",
+]
 
 
 def enabled(answers, option):
@@ -49,17 +55,22 @@ def paths_to_prune(answers):
     return unused
 
 
-def pruned_lock(text, answers):
-    """The lock without the packages whose options are all off, and without
-    the markers: what uv writes for this project."""
-    kept, keep, verdict = [], True, None
+def without_unused(text, answers):
+    """text without the markers, and without each marked line (with the more
+    indented lines under it, a locked package's hashes) whose options are all
+    off."""
+    kept, keep, verdict, indent = [], True, None, 0
     for line in text.splitlines(keepends=True):
-        if line.startswith(LOCK_MARKER):
-            options = line.removeprefix(LOCK_MARKER).strip().split(" or ")
+        stripped = line.lstrip()
+        if stripped.startswith(MARKER):
+            options = stripped.removeprefix(MARKER).strip().split(" or ")
             verdict = any(enabled(answers, option) for option in options)
             continue
-        if not line[:1].isspace():  # an entry begins (its hashes are indented)
-            keep, verdict = verdict is not False, None
+        depth = len(line) - len(stripped)
+        # A marked line, a blank one or one no deeper than the last begins
+        # anew; a deeper one belongs to the line above.
+        if verdict is not None or not stripped.strip() or depth <= indent:
+            keep, verdict, indent = verdict is not False, None, depth
         if keep:
             kept.append(line)
     return "".join(kept)
@@ -102,8 +113,9 @@ def main():
     answers = json.loads(ANSWERS_JSON)
     project = Path.cwd()
     prune(project, paths_to_prune(answers))
-    lock = project / "requirements.lock"
-    lock.write_text(pruned_lock(lock.read_text(), answers))
+    for marked in MARKED_FILES:
+        path = project / marked
+        path.write_text(without_unused(path.read_text(), answers))
     (project / ".cruft.json").write_text(answers_record(answers))
     make_env_file(project)
 

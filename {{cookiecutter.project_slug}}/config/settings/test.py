@@ -5,6 +5,10 @@ from config.jwt_keys import new_keys
 from .base import *  # noqa: F403
 {% if cookiecutter.database == "sqlite" %}
 from .base import BASE_DIR, DATABASES, SIMPLE_JWT
+
+# A file rather than memory: the concurrency tests need writers that wait for
+# each other, which SQLite's shared in-memory database cannot do.
+DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / "test-db.sqlite3"}
 {% else %}
 from .base import SIMPLE_JWT
 {% endif %}
@@ -17,12 +21,6 @@ PASSWORD_RESET_BY_MAIL = True
 # Hashing dominates login time; MD5 keeps the suite fast and is used nowhere else.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-{% if cookiecutter.database == "sqlite" %}
-# A file rather than memory: the concurrency tests need writers that wait for
-# each other, which SQLite's shared in-memory database cannot do.
-DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / "test-db.sqlite3"}
-
-{% endif %}
 # Static files straight from the apps, as in development: no collectstatic.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
