@@ -152,7 +152,8 @@ class LocalStack(DeployRootFiles):
     # Bringing it up: each step returns a line saying what it did ------------
 
     def lay_out(self):
-        """deploy_root/current -> project, shared/, env, keys, certificate."""
+        """deploy_root/current (and next) -> project, shared/, env, keys,
+        certificate."""
         project = self.project
         current = project.deploy_root / "current"
         if current.exists() and not current.is_symlink():
@@ -164,9 +165,12 @@ class LocalStack(DeployRootFiles):
         for path in (project.deploy_root, self.shared):
             path.chmod(0o755)
         self.runtime_directory.mkdir(parents=True, mode=0o700)
-        if current.is_symlink():
-            current.unlink()
-        current.symlink_to(project.path)
+        # `next` is the release a deploy proves before the switch (the gate
+        # unit runs it); here both are the project.
+        for link in (current, project.deploy_root / "next"):
+            if link.is_symlink():
+                link.unlink()
+            link.symlink_to(project.path)
 
         env = project.env_template()
         fill_secrets(env)

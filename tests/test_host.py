@@ -23,6 +23,7 @@ PROOFS = (
     "(f) certificate from ACME",
     "(b) release under load",
     "(c) rollback under load",
+    "broken releases refused",
     "(d) reboot",
     "(e) second deploy, no change",
 )
@@ -49,7 +50,7 @@ def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
         assert f"PASS  {proof} " in result.stdout, f"{proof} did not pass:\n{output}"
     assert "FAIL" not in result.stdout
     # verify's own HTTP checks, after the deploy and after each action.
-    assert result.stdout.count("PASS    JWT flow over HTTPS ") == 5, output
+    assert result.stdout.count("PASS    JWT flow over HTTPS ") == 6, output
     assert "PASS    rate limit " in result.stdout
     figures = json.loads(figures_file.read_text())
     assert figures["release_failed"] == 0 and figures["rollback_failed"] == 0

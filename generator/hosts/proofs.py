@@ -12,6 +12,7 @@ from functools import partial
 
 from generator import checks
 from generator.checks import http
+from generator.hosts.broken_releases import prove_broken_releases_refused
 from generator.hosts.clients import served_certificate
 from generator.hosts.load import (
     RELEASE_HEADER,
@@ -195,6 +196,7 @@ SEQUENCE = (
     ("(f) certificate from ACME", prove_acme, ()),
     ("(b) release under load", prove_release, AFTER_EACH_ACTION),
     ("(c) rollback under load", prove_rollback, AFTER_EACH_ACTION),
+    ("broken releases refused", prove_broken_releases_refused, AFTER_EACH_ACTION),
     ("(d) reboot", prove_reboot, AFTER_EACH_ACTION),
     ("(e) second deploy, no change", prove_no_change, AFTER_EACH_ACTION),
 )
