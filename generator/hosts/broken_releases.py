@@ -81,7 +81,8 @@ def _deploy_broken(stack, breakage):
             try:
                 stack.deploy(*breakage.deploy_args)
             except DeployFailed as failed:
-                output = failed.log.read_text()
+                # Ansible folds long messages over lines.
+                output = " ".join(failed.log.read_text().split())
             else:
                 raise AssertionError(f"a release whose {breakage.name} was deployed")
             refused_at = loop.sent
