@@ -21,6 +21,7 @@ PROOFS = (
     "first deploy",
     "(a) hardening on the host",
     "(f) certificate from ACME",
+    "node exporter, this host only",
     "(b) release under load",
     "(c) rollback under load",
     "broken releases refused",

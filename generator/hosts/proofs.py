@@ -6,6 +6,7 @@ prints PASS or FAIL with its figure.
 """
 
 import re
+import socket
 import subprocess
 import time
 from functools import partial
@@ -81,6 +82,34 @@ def prove_hardening(stack, figures):
     return (
         f"exposure {exposure} {match.group(2)}; worker {min(workers)}: uid {uid} "
         f"({stack.slug}), NoNewPrivs 1, Seccomp 2"
+    )
+
+
+NODE_EXPORTER_PORT = 9100
+
+
+def prove_node_exporter(stack, figures):
+    """The optional node exporter (on for this host) serves host metrics on
+    the host's loopback, and nothing answers on its port from outside."""
+    metrics = stack.run(
+        "python3", "-c",
+        "import urllib.request; print(urllib.request.urlopen("
+        f"'http://127.0.0.1:{NODE_EXPORTER_PORT}/metrics', timeout=5).read().decode())",
+    ).stdout  # fmt: skip
+    samples = [line for line in metrics.splitlines() if line.startswith("node_")]
+    check(
+        any(line.startswith("node_cpu_seconds_total") for line in samples),
+        "no node_cpu_seconds_total from the node exporter",
+    )
+    try:
+        socket.create_connection((stack.address, NODE_EXPORTER_PORT), 3).close()
+    except OSError as refused:
+        outside = type(refused).__name__
+    else:
+        raise AssertionError(f"the node exporter answers on {stack.address}")
+    return (
+        f"{len(samples)} node_ samples on 127.0.0.1:{NODE_EXPORTER_PORT}; "
+        f"{stack.address}:{NODE_EXPORTER_PORT} from outside: {outside}"
     )
 
 
@@ -194,6 +223,7 @@ SEQUENCE = (
     ("first deploy", prove_first_deploy, AFTER_EACH_ACTION + ONCE),
     ("(a) hardening on the host", prove_hardening, ()),
     ("(f) certificate from ACME", prove_acme, ()),
+    ("node exporter, this host only", prove_node_exporter, ()),
     ("(b) release under load", prove_release, AFTER_EACH_ACTION),
     ("(c) rollback under load", prove_rollback, AFTER_EACH_ACTION),
     ("broken releases refused", prove_broken_releases_refused, AFTER_EACH_ACTION),

@@ -42,6 +42,8 @@ DOWNLOADED = (
     "python3-venv",
     "python3-packaging",
     "postgresql",
+    "jq",
+    "prometheus-node-exporter",
     # What the runbook's by-hand steps use besides.
     "curl",
 )

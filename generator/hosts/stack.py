@@ -162,6 +162,8 @@ class HostStack(DeployRootFiles):
             # The host has no route out: its apt index is the image's, however
             # old, and the packages it needs are already in apt's archive.
             "base_apt_cache_valid_time": 10 * 365 * 86400,
+            # The optional node exporter, on: proof (a) reads it.
+            "base_node_exporter": True,
             "web_acme_server": self.acme.directory,
             "web_acme_ca_bundle": str(self.acme.api_ca_file),
         }
