@@ -44,6 +44,13 @@ DOWNLOADED = (
     "postgresql",
     "jq",
     "prometheus-node-exporter",
+    # The host baseline: firewall, security updates, and the audit that
+    # scores the host before and after the playbook.
+    "nftables",
+    "unattended-upgrades",
+    "lynis",
+    # Backups: the off-host copy.
+    "rsync",
     # What the runbook's by-hand steps use besides.
     "curl",
 )
