@@ -17,10 +17,11 @@ install: $(BIN)/prodstack
 
 # What verify and the tests run for real. As root on Debian, what is missing
 # is installed: Nginx (nginx-light), wrk and PostgreSQL 15's server binaries,
-# and for the real-host proof systemd-nspawn, debootstrap, pebble and ssh.
+# and for the real-host proof systemd-nspawn, debootstrap, pebble, ssh and
+# rsync (the daemon a host's backups are copied to).
 export PATH := $(PATH):/usr/lib/postgresql/15/bin
 SYSTEM_TOOLS := nginx wrk initdb pg_ctl openssl unshare runuser systemd-analyze systemd-socket-activate \
-	systemd-nspawn debootstrap pebble pebble-challtestsrv ssh ssh-keygen nsenter
+	systemd-nspawn debootstrap pebble pebble-challtestsrv ssh ssh-keygen nsenter rsync
 
 system-deps:
 	@command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
@@ -30,6 +31,7 @@ system-deps:
 	@command -v systemd-nspawn >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd-container >/dev/null; }
 	@command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
 	@command -v pebble >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null; }
+	@command -v rsync >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync >/dev/null; }
 	@command -v ssh >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null; }
 	@for tool in $(SYSTEM_TOOLS); do \
 		command -v $$tool >/dev/null || { echo "missing $$tool: run make as root on Debian 12, or install it" >&2; exit 1; }; \

@@ -25,6 +25,8 @@ PROOFS = (
     "(b) release under load",
     "(c) rollback under load",
     "broken releases refused",
+    "backup, data lost, restored",
+    "a failed backup is loud",
     "(d) reboot",
     "(e) second deploy, no change",
 )
@@ -51,12 +53,13 @@ def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
         assert f"PASS  {proof} " in result.stdout, f"{proof} did not pass:\n{output}"
     assert "FAIL" not in result.stdout
     # verify's own HTTP checks, after the deploy and after each action.
-    assert result.stdout.count("PASS    JWT flow over HTTPS ") == 6, output
+    assert result.stdout.count("PASS    JWT flow over HTTPS ") == 7, output
     assert "PASS    rate limit " in result.stdout
     figures = json.loads(figures_file.read_text())
     assert figures["release_failed"] == 0 and figures["rollback_failed"] == 0
     assert figures["release_requests"] > 0 and figures["rollback_requests"] > 0
     assert figures["exposure"] <= 2.0
+    assert figures["backup_bytes"] > 0 and figures["restore_s"] > 0
     FIGURES[variant.name] = figures
 
 

@@ -13,6 +13,10 @@ from functools import partial
 
 from generator import checks
 from generator.checks import http
+from generator.hosts.backups import (
+    prove_backup_and_restore,
+    prove_failed_backup_is_loud,
+)
 from generator.hosts.broken_releases import prove_broken_releases_refused
 from generator.hosts.clients import served_certificate
 from generator.hosts.load import (
@@ -227,6 +231,8 @@ SEQUENCE = (
     ("(b) release under load", prove_release, AFTER_EACH_ACTION),
     ("(c) rollback under load", prove_rollback, AFTER_EACH_ACTION),
     ("broken releases refused", prove_broken_releases_refused, AFTER_EACH_ACTION),
+    ("backup, data lost, restored", prove_backup_and_restore, AFTER_EACH_ACTION),
+    ("a failed backup is loud", prove_failed_backup_is_loud, ()),
     ("(d) reboot", prove_reboot, AFTER_EACH_ACTION),
     ("(e) second deploy, no change", prove_no_change, AFTER_EACH_ACTION),
 )

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from generator.hosts.acme import acme_server
 from generator.hosts.machine import Machine
 from generator.hosts.make import end_ssh_masters, run_make
 from generator.hosts.network import bridge, namespace
+from generator.hosts.offsite import rsync_target
 from generator.hosts.rootfs import cached_rootfs, fresh_copy
 from generator.layout import DeployRootFiles
 from generator.loopback import http_client, https_client, unix_client
@@ -43,6 +45,9 @@ HOST_INDEX = 11  # the host's address on the bridge: 10.x.0.11
 STRANGER_INDEX, SCRAPER_INDEX = 91, 92
 CLIENT_INDEX = 100  # this machine's client addresses: 10.x.0.101 and up
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# What the host runs when a backup fails: the journal of its OnFailure= unit
+# then shows that the hook ran, for which unit, and why.
+BACKUP_ALERT = "echo backup alert: $MONITOR_UNIT $MONITOR_SERVICE_RESULT"
 
 
 class HostStack(DeployRootFiles):
@@ -93,6 +98,10 @@ class HostStack(DeployRootFiles):
             acme_server(
                 self.work / "acme", self.network.gateway, self.address, self.http_port
             )
+        )
+        # Where the host's backups are copied to, over the bridge.
+        self.offsite = exit_stack.enter_context(
+            rsync_target(self.work, self.network.gateway)
         )
         self._authorize_ssh()
         self.mailbox = None
@@ -168,12 +177,18 @@ class HostStack(DeployRootFiles):
             "web_acme_ca_bundle": str(self.acme.api_ca_file),
         }
         host["app_ip_address_allow"] = [self.sink_address]
+        host["app_backup_ip_address_allow"] = [self.offsite.address]
+        host["app_env"] = {
+            "BACKUP_COPY_TO": self.offsite.url,
+            "BACKUP_SECRETS": "yes",
+            "BACKUP_FAILED_COMMAND": BACKUP_ALERT,
+        }
         if self.mailbox:
-            host["app_env"] = {
+            host["app_env"].update({
                 "DJANGO_EMAIL_HOST": self.mailbox.host,
                 "DJANGO_EMAIL_PORT": self.mailbox.port,
                 "DJANGO_EMAIL_USE_TLS": "false",
-            }
+            })  # fmt: skip
         inventory = self.work / "inventory.yml"
         inventory.write_text(yaml.safe_dump({"all": {"hosts": {self.domain: host}}}))
         return inventory
@@ -198,6 +213,17 @@ class HostStack(DeployRootFiles):
 
     def reboot(self):
         return self.machine.reboot()
+
+    def backup(self):
+        """Run the backup unit now, as its timer would; the seconds it took
+        (`systemctl start` of a oneshot unit returns when it is done)."""
+        started = time.perf_counter()
+        self.run("systemctl", "start", f"{self.slug}-backup.service", timeout=300)
+        return time.perf_counter() - started
+
+    def restore(self, backup):
+        """`make restore BACKUP=...`: a file here, or a name on the host."""
+        return self.make("restore", f"BACKUP={backup}")
 
     def kill(self):
         return self.machine.kill()
