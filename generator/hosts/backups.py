@@ -220,8 +220,9 @@ def prove_backup_and_restore(stack, figures):
         )
         figures["backup_loop_notes"] = len(restored)
         detail = (
-            f"; under a write loop ({len(loop.written)} notes, 0 failed) the "
-            f"backup holds the first {len(restored)}, none torn"
+            f"; under a write loop ({len(loop.written)} notes, 0 failed; the "
+            f"backup ran while notes {before + 1} to {after} were written) it "
+            f"holds the first {len(restored)}, none torn"
         )
     figures.update(
         backup_s=round(seconds, 2),

@@ -217,9 +217,16 @@ class HostStack(DeployRootFiles):
     def backup(self):
         """Run the backup unit now, as its timer would; the seconds it took
         (`systemctl start` of a oneshot unit returns when it is done)."""
+        unit = f"{self.slug}-backup.service"
         started = time.perf_counter()
-        self.run("systemctl", "start", f"{self.slug}-backup.service", timeout=300)
-        return time.perf_counter() - started
+        run = self.run("systemctl", "start", unit, check=False, timeout=300)
+        seconds = time.perf_counter() - started
+        if run.returncode != 0:
+            said = self.run(
+                "journalctl", "--no-pager", "-o", "cat", "-n", "15", "-u", unit
+            )
+            raise RuntimeError(f"{unit} failed:\n{said.stdout}")
+        return seconds
 
     def restore(self, backup):
         """`make restore BACKUP=...`: a file here, or a name on the host."""
