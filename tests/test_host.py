@@ -113,5 +113,6 @@ def test_the_runbook_followed_by_hand_gives_a_working_stack(variant):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "PASS  runbook by hand " in result.stdout, output
+    assert "PASS  backup unit " in result.stdout, output
     assert "PASS    JWT flow over HTTPS " in result.stdout, output
     assert "FAIL" not in result.stdout

@@ -6,6 +6,7 @@ are a prefix of what it wrote: the backup is one state, not a torn file.
 And a backup that cannot write fails loudly: the unit fails and its
 OnFailure= hook runs."""
 
+import tarfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -178,6 +179,12 @@ def prove_backup_and_restore(stack, figures):
     check(copied, f"{made[0]} was not copied off the host: {stack.offsite.files()}")
     secrets = stack.offsite.files(f"{stack.slug}-secrets-*.tar")
     check(secrets, "the secrets were not copied off the host (BACKUP_SECRETS=yes)")
+    with tarfile.open(secrets[0]) as archive:
+        held = archive.getnames()
+    want = [f"etc/{stack.slug}/env"]
+    if stack.project.answers["jwt_algorithm"] == "RS256":
+        want.append(f"{stack.deploy_root.lstrip('/')}/shared/keys/jwt_private.pem")
+    check(set(want) <= set(held), f"the secrets archive holds {held}, not {want}")
     size = copied[0].stat().st_size
 
     destroyed = _destroy_data(stack)
@@ -231,9 +238,11 @@ def prove_backup_and_restore(stack, figures):
     )
     return (
         f"backup {size} bytes in {seconds:.2f}s, copied off the host (and the "
-        f"secrets); {destroyed}, local copy deleted; `make restore` from the "
-        f"off-host copy in {restore.seconds:.1f}s: {USERS} users, their notes and "
-        f"tokens back, the logged-out refresh token still refused{detail}"
+        f"secrets: {len(held)} files); {destroyed}, local copy deleted; "
+        f"`make restore` from the off-host copy in {restore.seconds:.1f}s: "
+        f"{USERS} users"
+        f"{', their notes' if notes else ''} and tokens back, the logged-out "
+        f"refresh token still refused{detail}"
     )
 
 

@@ -99,7 +99,18 @@ def prove_runbook(stack, figures):
     return f"every step in {seconds:.1f}s; " + stack.sign_in()
 
 
+def prove_backup_by_hand(stack, figures):
+    """The backup unit the steps installed runs, into the folder they made."""
+    seconds = stack.backup()
+    made = stack.run("ls", f"/var/backups/{stack.slug}").stdout.split()
+    check(made, "the backup unit wrote nothing")
+    return f"{made[0]} in {seconds:.2f}s"
+
+
 def run_by_hand(stack, out=print):
     """The runbook by hand on a fresh host, then verify's HTTP checks."""
-    sequence = (("runbook by hand", prove_runbook, AFTER_EACH_ACTION),)
+    sequence = (
+        ("runbook by hand", prove_runbook, AFTER_EACH_ACTION),
+        ("backup unit", prove_backup_by_hand, ()),
+    )
     return run_sequence(stack, sequence, out)
