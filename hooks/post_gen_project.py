@@ -25,7 +25,11 @@ PRUNE = {
     "jwt_algorithm:RS256": ["tests/test_rs256.py"],
     "jwt_algorithm:HS256": ["tests/test_hs256.py"],
     "ci:github": [".github"],
-    "database:postgresql": ["deploy/ansible/roles/database"],
+    "database:postgresql": [
+        "deploy/ansible/roles/database",
+        "{slug}/deployment/postgresql_backup.py",
+    ],
+    "database:sqlite": ["{slug}/deployment/sqlite_backup.py"],
 }
 
 

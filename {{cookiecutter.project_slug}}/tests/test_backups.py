@@ -1,37 +1,27 @@
 """The backup command's parts: a backup is checked before it counts, the
 retention keeps what it says, and bad input gets a clear refusal."""
 
-import sqlite3
-from contextlib import closing
 from datetime import datetime, timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from {{ cookiecutter.project_slug }}.deployment import backups
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_backup_is_written_checked_and_holds_the_users(make_user, tmp_path):
+def test_a_backup_is_written_and_checked(make_user, tmp_path):
     make_user("alice")
     call_command("backup", "--dir", str(tmp_path))
-    (made,) = tmp_path.glob(f"{backups.NAME}-*{backups.backup_suffix()}")
+    (made,) = tmp_path.glob(f"{backups.NAME}-*{backups.SUFFIX}")
     backups.check_backup(made)
+    assert made.stat().st_size > 0
     assert not list(tmp_path.glob("*.partial"))
-    if made.suffix == ".sqlite3":
-        table = get_user_model()._meta.db_table
-        with closing(sqlite3.connect(made)) as copy:
-            query = f"SELECT username FROM {table}"  # noqa: S608 (the model's own table)
-            names = [row[0] for row in copy.execute(query)]
-        assert names == ["alice"]
-    assert get_user_model().objects.count() == 1
 
 
-@pytest.mark.parametrize("suffix", [".sqlite3", ".dump"])
-def test_a_damaged_backup_is_refused(tmp_path, suffix):
-    damaged = tmp_path / f"{backups.NAME}-20260101T000000Z{suffix}"
-    damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)
+def test_a_damaged_backup_is_refused(tmp_path):
+    damaged = tmp_path / f"{backups.NAME}-20260101T000000Z{backups.SUFFIX}"
+    damaged.write_bytes(b"not a database" * 300)
     with pytest.raises(backups.BackupError, match=damaged.name):
         backups.check_backup(damaged)
 
@@ -51,7 +41,7 @@ def test_the_retention_keeps_one_a_day_then_one_a_week():
 
 
 def test_pruning_deletes_only_what_falls_out(tmp_path):
-    suffix = backups.backup_suffix()
+    suffix = backups.SUFFIX
     for day in range(1, 11):
         (tmp_path / f"{backups.NAME}-202611{day:02d}T031500Z{suffix}").touch()
     (tmp_path / "notes.txt").touch()
@@ -64,12 +54,11 @@ def test_pruning_deletes_only_what_falls_out(tmp_path):
 
 def test_restore_names_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
-        call_command("restore", str(tmp_path / "missing.sqlite3"))
+        call_command("restore", str(tmp_path / f"missing{backups.SUFFIX}"))
 
 
 def test_restore_refuses_another_databases_backup(tmp_path):
-    other = ".dump" if backups.backup_suffix() == ".sqlite3" else ".sqlite3"
-    wrong = tmp_path / f"{backups.NAME}-20260101T000000Z{other}"
+    wrong = tmp_path / f"{backups.NAME}-20260101T000000Z.zip"
     wrong.touch()
     with pytest.raises(CommandError, match="not a backup of this database"):
         call_command("restore", str(wrong))

@@ -1,27 +1,24 @@
 """Backups of the database, made while the service runs, and their restore.
 
-A SQLite database is copied with SQLite's backup API, which reads one
-consistent state however many writes happen meanwhile (a file copy of a live
-database can be torn); PostgreSQL's is pg_dump's custom format, one
-transaction's snapshot. Each backup is checked before it counts, kept by age
-(so many daily, so many weekly) and copied off the host when the environment
-names a place for it (see deploy/env.example, "Backups").
+The database's own module makes and loads them ({{ cookiecutter.database }}_backup.py).
+Each backup is checked before it counts, kept by age (so many daily, so many
+weekly) and copied off the host when the environment names a place for it
+(see deploy/env.example, "Backups").
 """
 
 import os
-import sqlite3
 import subprocess
 import tarfile
-from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.conf import settings
-
 from config.env import env_int
+
+from . import {{ cookiecutter.database }}_backup as database
 
 # Backups are named <project>-<UTC time><suffix>: sorted by name, by age.
 NAME = "{{ cookiecutter.project_slug }}"
+SUFFIX = database.SUFFIX
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 PARTIAL = ".partial"
 
@@ -30,80 +27,24 @@ class BackupError(Exception):
     pass
 
 
-def _database():
-    database = settings.DATABASES["default"]
-    vendor = "sqlite" if "sqlite" in database["ENGINE"] else "postgresql"
-    return vendor, database
-
-
-def backup_suffix():
-    return ".sqlite3" if _database()[0] == "sqlite" else ".dump"
-
-
-def _postgres_env(database):
-    """libpq's variables for the connection Django makes (peer authentication
-    over the unix socket, on the host)."""
-    names = {"HOST": "PGHOST", "PORT": "PGPORT", "USER": "PGUSER"}
-    env = {
-        variable: str(database[key])
-        for key, variable in names.items()
-        if database.get(key)
-    }
-    if database.get("PASSWORD"):
-        env["PGPASSWORD"] = database["PASSWORD"]
-    return {**os.environ, **env}
-
-
-def _copy_sqlite(source, target):
-    """SQLite's online backup: one consistent state of source, into target."""
-    with (
-        closing(sqlite3.connect(source)) as reading,
-        closing(sqlite3.connect(target)) as writing,
-    ):
-        reading.backup(writing)
-
-
-def _run(command, env=None):
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
-    if result.returncode != 0:
-        raise BackupError(f"{command[0]} failed: {result.stderr.strip()}")
-    return result.stdout
-
-
 def check_backup(path):
     """Refuse a file that does not read back as a whole database."""
-    if path.name.removesuffix(PARTIAL).endswith(".sqlite3"):
-        try:
-            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as backup:
-                verdict = backup.execute("PRAGMA integrity_check").fetchone()[0]
-        except sqlite3.DatabaseError as error:
-            verdict = str(error)
-        if verdict != "ok":
-            raise BackupError(f"{path.name}: integrity check says {verdict}")
-        return
-    try:
-        listing = _run(["pg_restore", "--list", str(path)])
-    except BackupError as error:
-        raise BackupError(f"{path.name}: {error}") from None
-    if "TABLE DATA" not in listing:
-        raise BackupError(f"{path.name}: pg_restore --list finds no table data")
+    problem = database.problem(path)
+    if problem:
+        raise BackupError(f"{path.name}: {problem}")
 
 
 def make_backup(folder, now=None):
-    """Write the database to folder/<name>-<UTC time><suffix>, checked."""
-    vendor, database = _database()
-    target = Path(folder) / f"{NAME}-{_stamp_of(now)}{backup_suffix()}"
+    """Write the database to folder/<name>-<UTC time><suffix>, checked; a
+    backup that fails its check leaves nothing behind."""
+    target = Path(folder) / f"{NAME}-{_stamp_of(now)}{SUFFIX}"
     partial = target.with_name(target.name + PARTIAL)
     try:
-        if vendor == "sqlite":
-            _copy_sqlite(database["NAME"], partial)
-        else:
-            _run(
-                ["pg_dump", "--format=custom", f"--file={partial}", database["NAME"]],
-                env=_postgres_env(database),
-            )
+        database.dump(partial)
         check_backup(partial)
         partial.rename(target)
+    except database.ERRORS as error:
+        raise BackupError(f"{target.name}: {error}") from error
     finally:
         partial.unlink(missing_ok=True)
     return target
@@ -155,7 +96,7 @@ def prune(folder, daily, weekly):
     """Delete the backups (and secrets archives) that fall out of the
     retention; returns the names deleted."""
     removed = []
-    for pattern in (f"{NAME}-*{backup_suffix()}", f"{NAME}-secrets-*.tar"):
+    for pattern in (f"{NAME}-*{SUFFIX}", f"{NAME}-secrets-*.tar"):
         backups = {_time_of(path): path for path in Path(folder).glob(pattern)}
         backups.pop(None, None)
         keep = to_keep(backups, daily, weekly)
@@ -169,36 +110,21 @@ def prune(folder, daily, weekly):
 def copy_off_host(paths, target):
     """rsync each file to the target (rsync://host/module/path/ or
     host:path/); nothing there is deleted."""
-    _run(["rsync", "--times", *map(str, paths), target])
+    result = subprocess.run(
+        ["rsync", "--times", *map(str, paths), target], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise BackupError(f"rsync to {target} failed: {result.stderr.strip()}")
 
 
 def restore(path):
     """Replace the database's contents with the backup's. The service must
     be stopped: the playbook's restore does that first."""
     check_backup(path)
-    vendor, database = _database()
-    if vendor == "sqlite":
-        live = Path(database["NAME"])
-        incoming = live.with_name(live.name + ".restoring")
-        incoming.unlink(missing_ok=True)
-        _copy_sqlite(path, incoming)
-        for leftover in ("-wal", "-shm"):
-            live.with_name(live.name + leftover).unlink(missing_ok=True)
-        incoming.rename(live)
-        return
-    _run(
-        [
-            "pg_restore",
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            "--exit-on-error",
-            f"--dbname={database['NAME']}",
-            str(path),
-        ],
-        env=_postgres_env(database),
-    )
+    try:
+        database.load(path)
+    except database.ERRORS as error:
+        raise BackupError(f"{path.name}: {error}") from error
 
 
 def settings_from_environment():

@@ -3,7 +3,6 @@ what the retention keeps, and copy the new files off the host when
 BACKUP_COPY_TO names a place. Any failure fails the command, and the unit."""
 
 import os
-import sqlite3
 import time
 from pathlib import Path
 
@@ -43,7 +42,7 @@ class Command(BaseCommand):
             removed = backups.prune(folder, wanted["daily"], wanted["weekly"])
             if wanted["copy_to"]:
                 backups.copy_off_host(made, wanted["copy_to"])
-        except (backups.BackupError, OSError, sqlite3.Error) as error:
+        except (backups.BackupError, OSError) as error:
             raise CommandError(f"backup failed: {error}") from error
         copied = f", copied to {wanted['copy_to']}" if wanted["copy_to"] else ""
         self.stdout.write(

@@ -1,7 +1,6 @@
 """Replace the database's contents with a backup's. The service must be
 stopped first: `make restore` (deploy/ansible/restore.yml) does that."""
 
-import sqlite3
 import time
 from pathlib import Path
 
@@ -19,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = options["backup"]
-        suffix = backups.backup_suffix()
+        suffix = backups.SUFFIX
         if not path.is_file():
             raise CommandError(f"{path}: there is no such file.")
         if not path.name.endswith(suffix):
@@ -29,7 +28,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             backups.restore(path)
-        except (backups.BackupError, OSError, sqlite3.Error) as error:
+        except (backups.BackupError, OSError) as error:
             raise CommandError(f"restore failed: {error}") from error
         self.stdout.write(
             f"restored {path.name} in {time.perf_counter() - started:.2f}s"
