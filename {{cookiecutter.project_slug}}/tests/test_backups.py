@@ -44,12 +44,12 @@ def test_pruning_deletes_only_what_falls_out(tmp_path):
     suffix = backups.SUFFIX
     for day in range(1, 11):
         (tmp_path / f"{backups.NAME}-202611{day:02d}T031500Z{suffix}").touch()
-    (tmp_path / "notes.txt").touch()
+    (tmp_path / "README.txt").touch()
     removed = backups.prune(tmp_path, daily=3, weekly=1)
     left = sorted(path.name for path in tmp_path.iterdir())
     assert len(removed) == 6
     assert f"{backups.NAME}-20261110T031500Z{suffix}" in left
-    assert "notes.txt" in left
+    assert "README.txt" in left
 
 
 def test_restore_names_a_missing_file(tmp_path):

@@ -10,12 +10,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ... import backups
 
-# Where the service finds its secrets: the environment file and the keys.
-SECRET_FILE_VARIABLES = (
-    "DJANGO_ENV_FILE",
-    "JWT_PRIVATE_KEY_FILE",
-    "JWT_PUBLIC_KEY_FILE",
-)
+# The secrets: the environment file, and the key files it names (variables
+# ending in _KEY_FILE).
+ENV_FILE_VARIABLE = "DJANGO_ENV_FILE"
+KEY_FILE_SUFFIX = "_KEY_FILE"
 
 
 class Command(BaseCommand):
@@ -53,5 +51,7 @@ class Command(BaseCommand):
 
 
 def secret_files():
-    names = (os.environ.get(variable) for variable in SECRET_FILE_VARIABLES)
+    names = [os.environ.get(ENV_FILE_VARIABLE)] + [
+        value for name, value in os.environ.items() if name.endswith(KEY_FILE_SUFFIX)
+    ]
     return [name for name in names if name and Path(name).is_file()]
