@@ -18,14 +18,21 @@ from generator.hosts.stack import host_stack
 from .helpers import BIN, FIGURES, TEMPLATE, TIMINGS, VARIANT_PARAMS, VARIANTS, run
 
 PROOFS = (
+    "fresh host: open ports, Lynis",
     "first deploy",
     "(a) hardening on the host",
+    "firewall: the site's ports only",
+    "SSH: the deploy user's key only",
+    "security updates, dry run",
+    "log cap, rotation, request time",
+    "Lynis after the deploy",
     "(f) certificate from ACME",
     "node exporter, this host only",
     "(b) release under load",
     "(c) rollback under load",
     "broken releases refused",
     "(d) reboot",
+    "firewall after the reboot",
     "(e) second deploy, no change",
 )
 

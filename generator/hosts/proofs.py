@@ -13,6 +13,7 @@ from functools import partial
 
 from generator import checks
 from generator.checks import http
+from generator.hosts import baseline
 from generator.hosts.broken_releases import prove_broken_releases_refused
 from generator.hosts.clients import served_certificate
 from generator.hosts.load import (
@@ -220,14 +221,21 @@ ONCE = tuple(entry for entry in checks.HTTP if entry[1] in SPENDING)
 
 # (label, proof, the checks to run after it)
 SEQUENCE = (
+    ("fresh host: open ports, Lynis", baseline.prove_fresh_host, ()),
     ("first deploy", prove_first_deploy, AFTER_EACH_ACTION + ONCE),
     ("(a) hardening on the host", prove_hardening, ()),
+    ("firewall: the site's ports only", baseline.prove_firewall, ()),
+    ("SSH: the deploy user's key only", baseline.prove_ssh, ()),
+    ("security updates, dry run", baseline.prove_security_updates, ()),
+    ("log cap, rotation, request time", baseline.prove_logs, ()),
+    ("Lynis after the deploy", baseline.prove_lynis_after, ()),
     ("(f) certificate from ACME", prove_acme, ()),
     ("node exporter, this host only", prove_node_exporter, ()),
     ("(b) release under load", prove_release, AFTER_EACH_ACTION),
     ("(c) rollback under load", prove_rollback, AFTER_EACH_ACTION),
     ("broken releases refused", prove_broken_releases_refused, AFTER_EACH_ACTION),
     ("(d) reboot", prove_reboot, AFTER_EACH_ACTION),
+    ("firewall after the reboot", baseline.prove_firewall_after_reboot, ()),
     ("(e) second deploy, no change", prove_no_change, AFTER_EACH_ACTION),
 )
 

@@ -1,0 +1,272 @@
+"""The host around the stack, as the playbook's `host` role leaves it: the
+firewall (a TCP scan from another address on the bridge), SSH (`sshd -T`,
+logins), security updates (`unattended-upgrade --dry-run`), log limits, and
+Lynis's hardening index before and after the deploy.
+
+A scan sends a SYN to every port at once from an address of this machine's
+on the bridge: an open port answers SYN-ACK, a closed one RST, and one the
+firewall drops nothing at all until the deadline.
+"""
+
+import errno
+import re
+import selectors
+import socket
+import subprocess
+import time
+
+from generator.hosts.load import check, poll
+
+SCAN_PORTS = range(1, 1025)
+SCAN_TIMEOUT = 3.0  # a dropped SYN is retransmitted after 1 s; 3 s is ample
+SSH_PORT = 22
+# What `sshd -T` must show (lower case, as it prints them).
+SSHD_SETTINGS = {
+    "permitrootlogin": "no",
+    "passwordauthentication": "no",
+    "kbdinteractiveauthentication": "no",
+    "pubkeyauthentication": "yes",
+    "authenticationmethods": "publickey",
+    "x11forwarding": "no",
+    "allowtcpforwarding": "no",
+    "kexalgorithms": "sntrup761x25519-sha512@openssh.com,curve25519-sha256,"
+    "curve25519-sha256@libssh.org,ecdh-sha2-nistp521,ecdh-sha2-nistp384,"
+    "ecdh-sha2-nistp256,diffie-hellman-group-exchange-sha256",
+    "ciphers": "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,"
+    "aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr",
+    "macs": "hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,"
+    "umac-128-etm@openssh.com,hmac-sha2-512,hmac-sha2-256,umac-128@openssh.com",
+}
+SECURITY_ORIGINS = {
+    "origin=Debian,codename=bookworm,label=Debian-Security",
+    "origin=Debian,codename=bookworm-security,label=Debian-Security",
+}
+LYNIS_DEADLINE = 300
+
+
+def scan(address, ports, source, timeout=SCAN_TIMEOUT):
+    """{port: "open" | "closed" | "filtered"} for TCP to address from source,
+    every port at once, all answered or given up within timeout."""
+    selector = selectors.DefaultSelector()
+    states = {}
+    try:
+        for port in ports:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            sock.bind((source, 0))
+            sock.connect_ex((address, port))
+            selector.register(sock, selectors.EVENT_WRITE, port)
+        end = time.monotonic() + timeout
+        while selector.get_map() and (left := end - time.monotonic()) > 0:
+            for key, _ in selector.select(left):
+                error = key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                states[key.data] = (
+                    "open"
+                    if error == 0
+                    else "closed"
+                    if error == errno.ECONNREFUSED
+                    else errno.errorcode.get(error, str(error))
+                )
+                selector.unregister(key.fileobj)
+                key.fileobj.close()
+    finally:
+        for key in list(selector.get_map().values()):
+            states.setdefault(key.data, "filtered")
+            key.fileobj.close()
+        selector.close()
+    return states
+
+
+def _scan_host(stack):
+    ports = sorted({*SCAN_PORTS, stack.http_port, stack.https_port})
+    started = time.perf_counter()
+    states = scan(stack.address, ports, stack.scanner)
+    seconds = time.perf_counter() - started
+    by_state = {}
+    for port, state in sorted(states.items()):
+        by_state.setdefault(state, []).append(port)
+    return by_state, len(ports), seconds
+
+
+def _describe(by_state, count, seconds):
+    counts = ", ".join(
+        f"{len(ports)} {state}" for state, ports in sorted(by_state.items())
+    )
+    return f"{count} ports in {seconds:.1f}s: open {by_state.get('open', [])}; {counts}"
+
+
+def _lynis(stack):
+    """Lynis's hardening index for the host as it is now (0-100)."""
+    stack.run(
+        "lynis", "audit", "system", "--quick", "--no-colors",
+        timeout=LYNIS_DEADLINE,
+    )  # fmt: skip
+    report = stack.inside("/var/log/lynis-report.dat").read_text()
+    match = re.search(r"^hardening_index=(\d+)$", report, re.M)
+    check(match, "no hardening_index in /var/log/lynis-report.dat")
+    return int(match.group(1))
+
+
+# The proofs -------------------------------------------------------------
+
+
+def prove_fresh_host(stack, figures):
+    """The fresh host before any deploy: what a scan finds open, and Lynis's
+    index (Lynis installed from apt's archive, as an auditor would)."""
+    by_state, count, seconds = _scan_host(stack)
+    check(SSH_PORT in by_state.get("open", []), f"SSH is not open: {by_state}")
+    figures["open_ports_before"] = by_state.get("open", [])
+    stack.run(
+        "env", "DEBIAN_FRONTEND=noninteractive",
+        "apt-get", "install", "-y", "-q", "--no-install-recommends", "lynis",
+        timeout=120,
+    )  # fmt: skip
+    started = time.perf_counter()
+    figures["lynis_before"] = _lynis(stack)
+    figures["lynis_s"] = round(time.perf_counter() - started, 1)
+    return (
+        f"{_describe(by_state, count, seconds)}; Lynis hardening index "
+        f"{figures['lynis_before']} ({figures['lynis_s']}s)"
+    )
+
+
+def _prove_only_web_ports(stack):
+    """From an address SSH is not allowed from, only the site's ports answer;
+    every other port is dropped (no RST either)."""
+    by_state, count, seconds = _scan_host(stack)
+    web = sorted({stack.http_port, stack.https_port})
+    check(by_state.get("open") == web, f"open: {by_state.get('open')}, not {web}")
+    check(set(by_state) == {"open", "filtered"}, f"not dropped: {by_state}")
+    # Where the deploys come from, SSH is let in.
+    with socket.create_connection((stack.address, SSH_PORT), 3) as ssh:
+        banner = ssh.recv(64).decode(errors="replace").strip()
+    check(banner.startswith("SSH-2.0"), "no SSH banner from the deploy's address")
+    return by_state, _describe(by_state, count, seconds)
+
+
+def prove_firewall(stack, figures):
+    by_state, described = _prove_only_web_ports(stack)
+    figures["open_ports_after"] = by_state["open"]
+    ruleset = stack.run("nft", "list", "ruleset").stdout
+    check("policy drop" in ruleset, "the input chain's policy is not drop")
+    enabled = stack.run("systemctl", "is-enabled", "nftables.service").stdout.strip()
+    check(enabled == "enabled", f"nftables.service is {enabled}")
+    return (
+        f"{described}; SSH from {stack.network.gateway} (the deploy's) only, "
+        f"ruleset in /etc/nftables.conf, nftables.service {enabled}"
+    )
+
+
+def prove_firewall_after_reboot(stack, figures):
+    """The host's own boot loaded the rules: the harness empties the
+    namespace's ruleset while the host is down (machine.py)."""
+    active = stack.run("systemctl", "is-active", "nftables.service").stdout.strip()
+    check(active == "active", f"nftables.service is {active} after the reboot")
+    return _prove_only_web_ports(stack)[1]
+
+
+def _ssh(stack, user, *options):
+    return subprocess.run(
+        [
+            "ssh", "-i", stack.key, "-o", "IdentitiesOnly=yes",
+            "-o", f"UserKnownHostsFile={stack.known_hosts}",
+            "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+            "-o", "ConnectTimeout=5", *options,
+            f"{user}@{stack.address}", "sudo -n id -un",
+        ],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+
+
+def prove_ssh(stack, figures):
+    """sshd's settings in force, a key login as the deploy user (and sudo),
+    root refused, and a password never asked for, even for a user that has one."""
+    shown = stack.run("sshd", "-T").stdout
+    settings = dict(line.split(" ", 1) for line in shown.splitlines() if " " in line)
+    for key, value in SSHD_SETTINGS.items():
+        check(settings.get(key) == value, f"sshd -T: {key} {settings.get(key)}")
+    user = stack.deploy_user
+    key_login = _ssh(stack, user)
+    check(
+        key_login.returncode == 0 and key_login.stdout.strip() == "root",
+        f"key login as {user}: {key_login.stderr.strip()}",
+    )
+    root = _ssh(stack, "root")
+    check(root.returncode == 255, f"root logged in: {root.stdout}")
+    # A password for the deploy user, for as long as this proof runs.
+    shadow = stack.run("getent", "shadow", user).stdout.split(":")[1]
+    stack.run("chpasswd", input=f"{user}:a-password-to-refuse\n")
+    try:
+        password = _ssh(
+            stack, user, "-o", "PubkeyAuthentication=no",
+            "-o", "PreferredAuthentications=password,keyboard-interactive",
+        )  # fmt: skip
+    finally:
+        stack.run("usermod", "-p", shadow, user)
+    check(password.returncode == 255, f"password login went through: {password}")
+    refusal = password.stderr.strip().splitlines()[-1]
+    check(refusal.endswith("Permission denied (publickey)."), f"refusal: {refusal}")
+    figures["sshd"] = {key: settings[key] for key in SSHD_SETTINGS}
+    return (
+        f"sshd -T: {len(SSHD_SETTINGS)} settings as set; {user}'s key login "
+        f"and sudo: ok; root: refused; password: {refusal!r}"
+    )
+
+
+def prove_security_updates(stack, figures):
+    """unattended-upgrade's dry run on the host's own apt index (the host
+    has no route out, so it downloads nothing): it runs clean, with the
+    security origins only, and no automatic reboot."""
+    run = stack.run("unattended-upgrade", "--dry-run", "-d", timeout=180)
+    said = run.stdout + run.stderr
+    match = re.search(r"Allowed origins are: (.*)", said)
+    check(match, f"no allowed origins in the dry run: {said[-500:]}")
+    origins = {origin.strip() for origin in match.group(1).split(", ")}
+    check(origins == SECURITY_ORIGINS, f"allowed origins: {match.group(1)}")
+    reboot = stack.run("apt-config", "dump", "Unattended-Upgrade::Automatic-Reboot")
+    check('"false"' in reboot.stdout, f"automatic reboot: {reboot.stdout.strip()}")
+    periodic = stack.run("apt-config", "dump", "APT::Periodic").stdout
+    check('Unattended-Upgrade "1"' in periodic, f"APT::Periodic: {periodic}")
+    last = [line for line in said.splitlines() if line.strip()][-1]
+    return f"exit 0; origins: security only; Automatic-Reboot false; {last.strip()!r}"
+
+
+def prove_logs(stack, figures):
+    """journald's cap in force, and Nginx's log rotated (forced now) with
+    every new line still written, each carrying the request time."""
+    journald = stack.run(
+        "journalctl", "-b", "--no-pager", "-o", "cat", "-u", "systemd-journald"
+    ).stdout
+    capped = re.findall(r"System Journal \(.*\) is .*, max ([\d.]+\w)", journald)
+    check(capped, f"journald says no size cap: {journald[-300:]}")
+    timer = stack.run("systemctl", "is-enabled", "logrotate.timer").stdout.strip()
+    check(timer == "enabled", f"logrotate.timer is {timer}")
+    stack.run("logrotate", "--force", "/etc/logrotate.d/nginx")
+    rotated = stack.inside(f"/var/log/nginx/{stack.slug}.access.log.1")
+    check(rotated.is_file(), f"no {rotated.name} after logrotate")
+    response = stack.https.get("/api/health/")
+    request_id = response.headers.get("X-Request-ID", "")
+    line = poll(
+        lambda: next(
+            (
+                line
+                for line in stack.site_access_log.read_text().splitlines()
+                if request_id in line
+            ),
+            None,
+        ),
+        "the request in the new access log",
+    )
+    duration = re.search(r'"duration": ([\d.]+)', line)
+    check(duration, f"no duration in the access line: {line}")
+    return (
+        f"journal max {capped[-1]}; {rotated.name} rotated, the next request "
+        f"logged with duration {duration.group(1)}s"
+    )
+
+
+def prove_lynis_after(stack, figures):
+    figures["lynis_after"] = _lynis(stack)
+    before, after = figures["lynis_before"], figures["lynis_after"]
+    check(after > before, f"Lynis index {after} after the deploy, {before} before")
+    return f"Lynis hardening index {before} on the fresh host, {after} deployed"
