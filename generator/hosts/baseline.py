@@ -15,6 +15,8 @@ import socket
 import subprocess
 import time
 
+import yaml
+
 from generator.hosts.load import check, poll
 
 SCAN_PORTS = range(1, 1025)
@@ -168,6 +170,26 @@ def prove_firewall_after_reboot(stack, figures):
     return _prove_only_web_ports(stack)[1]
 
 
+def _sshd_validation(stack):
+    """The playbook's check of a candidate sshd drop-in (the template task's
+    `validate:`), run on the host against the live drop-in and a broken one:
+    it must pass the one and refuse the other."""
+    tasks = stack.path / "deploy/ansible/roles/host/tasks/ssh.yml"
+    (task,) = yaml.safe_load(tasks.read_text())
+    validate = task["ansible.builtin.template"]["validate"]
+    live = "/etc/ssh/sshd_config.d/10-baseline.conf"
+    broken = "/run/sshd-candidate.conf"
+    stack.inside(broken).write_text("PermitRootLogin maybe\n")
+    try:
+        good = stack.run("sh", "-c", validate % live, check=False)
+        bad = stack.run("sh", "-c", validate % broken, check=False)
+    finally:
+        stack.inside(broken).unlink()
+    check(good.returncode == 0, f"the live drop-in fails its check: {good.stderr}")
+    check(bad.returncode != 0, "a drop-in with a bad value passed the check")
+    return bad.stderr.strip().splitlines()[-1]
+
+
 def _ssh(stack, user, *options):
     return subprocess.run(
         [
@@ -210,9 +232,11 @@ def prove_ssh(stack, figures):
     refusal = password.stderr.strip().splitlines()[-1]
     check(refusal.endswith("Permission denied (publickey)."), f"refusal: {refusal}")
     figures["sshd"] = {key: settings[key] for key in SSHD_SETTINGS}
+    refused = _sshd_validation(stack)
     return (
         f"sshd -T: {len(SSHD_SETTINGS)} settings as set; {user}'s key login "
-        f"and sudo: ok; root: refused; password: {refusal!r}"
+        f"and sudo: ok; root: refused; password: {refusal!r}; "
+        f"a bad drop-in fails the playbook's check: {refused!r}"
     )
 
 
