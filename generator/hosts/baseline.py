@@ -44,6 +44,8 @@ SECURITY_ORIGINS = {
     "origin=Debian,codename=bookworm-security,label=Debian-Security",
 }
 LYNIS_DEADLINE = 300
+# The host role's defaults (host_journal_max_use 1G, as journald prints it).
+JOURNAL_MAX, JOURNAL_RETENTION = "1.0G", "1month"
 
 
 def scan(address, ports, source, timeout=SCAN_TIMEOUT):
@@ -231,7 +233,6 @@ def prove_ssh(stack, figures):
     check(password.returncode == 255, f"password login went through: {password}")
     refusal = password.stderr.strip().splitlines()[-1]
     check(refusal.endswith("Permission denied (publickey)."), f"refusal: {refusal}")
-    figures["sshd"] = {key: settings[key] for key in SSHD_SETTINGS}
     refused = _sshd_validation(stack)
     return (
         f"sshd -T: {len(SSHD_SETTINGS)} settings as set; {user}'s key login "
@@ -273,14 +274,19 @@ def prove_logs(stack, figures):
         "journalctl", "-b", "--no-pager", "-o", "cat", "-u", "systemd-journald"
     ).stdout
     capped = re.findall(r"System Journal \(.*\) is .*, max ([\d.]+\w)", journald)
-    check(capped, f"journald says no size cap: {journald[-300:]}")
+    check(capped[-1:] == [JOURNAL_MAX], f"journald's cap: {capped[-1:]}")
+    config = stack.run("systemd-analyze", "cat-config", "systemd/journald.conf")
+    retention = re.findall(r"^MaxRetentionSec=(\S+)", config.stdout, re.M)
+    check(retention[-1:] == [JOURNAL_RETENTION], f"journal retention: {retention}")
     timer = stack.run("systemctl", "is-enabled", "logrotate.timer").stdout.strip()
     check(timer == "enabled", f"logrotate.timer is {timer}")
-    stack.run("logrotate", "--force", "/etc/logrotate.d/nginx")
     rotated = stack.inside(f"/var/log/nginx/{stack.slug}.access.log.1")
+    check(not rotated.exists(), f"{rotated.name} before any rotation")
+    stack.run("logrotate", "--force", "/etc/logrotate.d/nginx")
     check(rotated.is_file(), f"no {rotated.name} after logrotate")
     response = stack.https.get("/api/health/")
-    request_id = response.headers.get("X-Request-ID", "")
+    request_id = response.headers.get("X-Request-ID")
+    check(request_id, "no X-Request-ID on the answer")
     line = poll(
         lambda: next(
             (
@@ -295,8 +301,8 @@ def prove_logs(stack, figures):
     duration = re.search(r'"duration": ([\d.]+)', line)
     check(duration, f"no duration in the access line: {line}")
     return (
-        f"journal max {capped[-1]}; {rotated.name} rotated, the next request "
-        f"logged with duration {duration.group(1)}s"
+        f"journal max {capped[-1]}, kept {retention[-1]}; {rotated.name} "
+        f"rotated, the next request logged with duration {duration.group(1)}s"
     )
 
 
