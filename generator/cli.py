@@ -358,10 +358,17 @@ def _verify(project, serve):
     help="Follow deploy/README.md's steps by hand instead of `make deploy`, "
     "then run the HTTP checks.",
 )
-def verify_host_command(project, variant_name, figures, by_hand):
+@click.option(
+    "--lynis/--no-lynis",
+    default=True,
+    help="Audit the host with Lynis before and after the first deploy "
+    "(about a minute; the host's baseline is the same for every variant).",
+)
+def verify_host_command(project, variant_name, figures, by_hand, lynis):
     """Deploy a generated PROJECT to a fresh Debian 12 host with its own
-    `make deploy`, and prove it there: hardening, a release and a rollback
-    under load, a reboot, a no-change deploy, and a certificate from ACME.
+    `make deploy`, and prove it there: the host's firewall, SSH, updates and
+    logs, the service's hardening, a release and a rollback under load, a
+    reboot, a no-change deploy, and a certificate from ACME.
 
     The host is systemd-nspawn on a cached debootstrap image (built once,
     under /var/cache/prodstack), in a network namespace on a bridge of its
@@ -380,10 +387,10 @@ def verify_host_command(project, variant_name, figures, by_hand):
     with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
         if variant_name:
             project = bake(variant_or_fail(variant_name).answers, output)
-        _verify_host(project, figures, by_hand)
+        _verify_host(project, figures, by_hand, lynis)
 
 
-def _verify_host(project, figures_file, by_hand):
+def _verify_host(project, figures_file, by_hand, lynis=True):
     from generator.hosts.proofs import run_proofs
     from generator.hosts.runbook import run_by_hand
     from generator.hosts.stack import host_stack
@@ -392,7 +399,10 @@ def _verify_host(project, figures_file, by_hand):
     handle_termination()
     started = time.perf_counter()
     with host_stack(project, out=click.echo) as stack:
-        figures = (run_by_hand if by_hand else run_proofs)(stack, out=click.echo)
+        if by_hand:
+            figures = run_by_hand(stack, out=click.echo)
+        else:
+            figures = run_proofs(stack, out=click.echo, lynis=lynis)
         if figures is None:
             # Leave through the stack's failure path, so its logs are kept.
             raise click.ClickException("a proof failed (see above)")

@@ -6,6 +6,7 @@ without rendering: Ansible's own `{{ }}` reaches the project intact."""
 import os
 
 import pytest
+import yaml
 
 from .helpers import BIN, TEMPLATE, VARIANT_PARAMS, run
 
@@ -65,3 +66,22 @@ def test_ansible_expressions_reach_the_project_unrendered(ansible_dir):
     tasks = (ansible_dir / "roles" / "app" / "tasks" / "release.yml").read_text()
     assert "{{ app_release_dir }}" in tasks
     assert "cookiecutter" not in (ansible_dir / "group_vars" / "all.yml").read_text()
+
+
+def test_the_host_role_runs_first_and_ansible_logs_in_as_its_user(ansible_dir):
+    reach, deploy = yaml.safe_load((ansible_dir / "site.yml").read_text())
+    # Who to log in as is settled before facts are gathered as anyone.
+    assert reach["gather_facts"] is False
+    (task,) = reach["tasks"]
+    assert task["ansible.builtin.include_role"] == {
+        "name": "host",
+        "tasks_from": "reach",
+    }
+    assert deploy["roles"][0] == {"role": "host"}
+    inventory = yaml.safe_load((ansible_dir / "inventory.yml").read_text())
+    (host,) = inventory["all"]["hosts"].values()
+    defaults = ansible_dir / "roles" / "host" / "defaults" / "main.yml"
+    assert (
+        host["ansible_user"] == yaml.safe_load(defaults.read_text())["host_deploy_user"]
+    )
+    assert host["ansible_become"] is True

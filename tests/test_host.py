@@ -18,8 +18,13 @@ from generator.hosts.stack import host_stack
 from .helpers import BIN, FIGURES, TEMPLATE, TIMINGS, VARIANT_PARAMS, VARIANTS, run
 
 PROOFS = (
+    "fresh host: open ports",
     "first deploy",
     "(a) hardening on the host",
+    "firewall: the site's ports only",
+    "SSH: the deploy user's key only",
+    "security updates, dry run",
+    "log cap, rotation, request time",
     "(f) certificate from ACME",
     "node exporter, this host only",
     "(b) release under load",
@@ -28,8 +33,12 @@ PROOFS = (
     "backup, data lost, restored",
     "a failed backup is loud",
     "(d) reboot",
+    "firewall after the reboot",
     "(e) second deploy, no change",
 )
+# The host's baseline is the same for every variant: Lynis audits it once.
+LYNIS = ("Lynis on the fresh host", "Lynis on the deployed host")
+LYNIS_VARIANT = "default"
 
 
 @pytest.mark.parametrize("variant", VARIANT_PARAMS)
@@ -44,12 +53,14 @@ def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
             variant.name,
             "--figures",
             figures_file,
+            "--lynis" if variant.name == LYNIS_VARIANT else "--no-lynis",
         ]
     )
     TIMINGS[("host", variant.name)] = time.perf_counter() - started
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    for proof in PROOFS:
+    lynis = LYNIS if variant.name == LYNIS_VARIANT else ()
+    for proof in PROOFS + lynis:
         assert f"PASS  {proof} " in result.stdout, f"{proof} did not pass:\n{output}"
     assert "FAIL" not in result.stdout
     # verify's own HTTP checks, after the deploy and after each action.
@@ -60,6 +71,14 @@ def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
     assert figures["release_requests"] > 0 and figures["rollback_requests"] > 0
     assert figures["exposure"] <= 2.0
     assert figures["backup_bytes"] > 0 and figures["restore_s"] > 0
+    # Fresh, only SSH answers; deployed, from an address SSH is not allowed
+    # from, only the site's ports.
+    assert figures["open_ports_before"] == [22]
+    answers = variant.answers
+    web = sorted({int(answers["http_port"]), int(answers["https_port"])})
+    assert figures["open_ports_after"] == web
+    if lynis:
+        assert figures["lynis_after"] > figures["lynis_before"]
     FIGURES[variant.name] = figures
 
 

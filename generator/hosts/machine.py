@@ -56,6 +56,10 @@ class Machine:
                     "--console=pipe",
                     f"--machine={self.name}",
                     f"--network-namespace-path={self.netns.path}",
+                    # The namespace is the host's own: its root manages the
+                    # firewall there, as on a real server (--private-network
+                    # would imply this).
+                    "--capability=CAP_NET_ADMIN",
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -114,7 +118,21 @@ class Machine:
         status = self.wait_for_exit()
         if status != REBOOT_STATUS:
             raise MachineError(f"{self.name} exited {status} on reboot; see {self.log}")
+        self._forget_firewall()
         return self.boot()
+
+    def _forget_firewall(self):
+        """A real reboot starts with an empty firewall; this host's network
+        namespace outlives it, rules and all. Empty it (with the host's own
+        nft, if it has one), so only the host's boot can load them again."""
+        nft = self.root / "usr/sbin/nft"
+        if not nft.exists():
+            return
+        subprocess.run(
+            ["nsenter", f"--net={self.netns.path}", "chroot", self.root,
+             "/usr/sbin/nft", "flush", "ruleset"],
+            check=True, capture_output=True,
+        )  # fmt: skip
 
     def kill(self):
         """Lose the host abruptly: SIGKILL to its PID 1 ends every process in

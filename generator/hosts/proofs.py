@@ -13,6 +13,7 @@ from functools import partial
 
 from generator import checks
 from generator.checks import http
+from generator.hosts import baseline
 from generator.hosts.backups import (
     prove_backup_and_restore,
     prove_failed_backup_is_loud,
@@ -222,20 +223,34 @@ SPENDING = (http.rate_limit, http.reload)
 AFTER_EACH_ACTION = tuple(entry for entry in checks.HTTP if entry[1] not in SPENDING)
 ONCE = tuple(entry for entry in checks.HTTP if entry[1] in SPENDING)
 
-# (label, proof, the checks to run after it)
-SEQUENCE = (
-    ("first deploy", prove_first_deploy, AFTER_EACH_ACTION + ONCE),
-    ("(a) hardening on the host", prove_hardening, ()),
-    ("(f) certificate from ACME", prove_acme, ()),
-    ("node exporter, this host only", prove_node_exporter, ()),
-    ("(b) release under load", prove_release, AFTER_EACH_ACTION),
-    ("(c) rollback under load", prove_rollback, AFTER_EACH_ACTION),
-    ("broken releases refused", prove_broken_releases_refused, AFTER_EACH_ACTION),
-    ("backup, data lost, restored", prove_backup_and_restore, AFTER_EACH_ACTION),
-    ("a failed backup is loud", prove_failed_backup_is_loud, ()),
-    ("(d) reboot", prove_reboot, AFTER_EACH_ACTION),
-    ("(e) second deploy, no change", prove_no_change, AFTER_EACH_ACTION),
-)
+
+def _no_checks(proofs):
+    return tuple((label, proof, ()) for label, proof in proofs)
+
+
+def sequence(lynis=True):
+    """(label, proof, the checks to run after it), in order. Lynis (about
+    30 s a run, twice) audits the host, which is the same for every variant:
+    `lynis=False` leaves it out."""
+    return (
+        *_no_checks(baseline.BEFORE_DEPLOY + (baseline.LYNIS_BEFORE if lynis else ())),
+        ("first deploy", prove_first_deploy, AFTER_EACH_ACTION + ONCE),
+        ("(a) hardening on the host", prove_hardening, ()),
+        *_no_checks(baseline.AFTER_DEPLOY + (baseline.LYNIS_AFTER if lynis else ())),
+        ("(f) certificate from ACME", prove_acme, ()),
+        ("node exporter, this host only", prove_node_exporter, ()),
+        ("(b) release under load", prove_release, AFTER_EACH_ACTION),
+        ("(c) rollback under load", prove_rollback, AFTER_EACH_ACTION),
+        ("broken releases refused", prove_broken_releases_refused, AFTER_EACH_ACTION),
+        ("backup, data lost, restored", prove_backup_and_restore, AFTER_EACH_ACTION),
+        ("a failed backup is loud", prove_failed_backup_is_loud, ()),
+        ("(d) reboot", prove_reboot, AFTER_EACH_ACTION),
+        *_no_checks(baseline.AFTER_REBOOT),
+        ("(e) second deploy, no change", prove_no_change, AFTER_EACH_ACTION),
+    )
+
+
+SEQUENCE = sequence()
 
 
 def _step(label, step, out):
@@ -264,6 +279,6 @@ def run_sequence(stack, sequence, out=print):
     return figures
 
 
-def run_proofs(stack, out=print):
+def run_proofs(stack, out=print, lynis=True):
     """Every proof, verify's HTTP checks after each action."""
-    return run_sequence(stack, SEQUENCE, out)
+    return run_sequence(stack, sequence(lynis), out)

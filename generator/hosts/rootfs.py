@@ -49,6 +49,9 @@ DOWNLOADED = (
     "nftables",
     "unattended-upgrades",
     "lynis",
+    # The deploy user's way to root (a minimal install has no sudo).
+    "sudo",
+    "logrotate",
     # Backups: the off-host copy.
     "rsync",
     # What the runbook's by-hand steps use besides.

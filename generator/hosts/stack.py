@@ -43,11 +43,15 @@ HOST_INDEX = 11  # the host's address on the bridge: 10.x.0.11
 # This machine's addresses on the bridge for a client the metrics path
 # refuses, and for one a check lists as a metrics scraper.
 STRANGER_INDEX, SCRAPER_INDEX = 91, 92
+# And one that scans the host's ports (and may not reach its SSH).
+SCANNER_INDEX = 93
 CLIENT_INDEX = 100  # this machine's client addresses: 10.x.0.101 and up
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # What the host runs when a backup fails: the journal of its OnFailure= unit
 # then shows that the hook ran, for which unit, and why.
 BACKUP_ALERT = "echo backup alert: $MONITOR_UNIT $MONITOR_SERVICE_RESULT"
+DEPLOY_USER = "deploy"  # the generated inventory's ansible_user
+UNRELATED_SSH_SOURCE = "192.0.2.1"  # TEST-NET-1: no address of this run
 
 
 class HostStack(DeployRootFiles):
@@ -90,6 +94,8 @@ class HostStack(DeployRootFiles):
         self.address = self.namespace.address
         self.stranger = self.network.add_address(STRANGER_INDEX)
         self.scraper = self.network.add_address(SCRAPER_INDEX)
+        self.scanner = self.network.add_address(SCANNER_INDEX)
+        self.deploy_user = DEPLOY_USER
         # The stand-ins for what the service talks to (mail, error reports)
         # listen on this machine's end of the bridge: the unit's IPAddressDeny
         # is in their way until the deploy opens it.
@@ -163,14 +169,23 @@ class HostStack(DeployRootFiles):
             f"-o UserKnownHostsFile={self.known_hosts} -o StrictHostKeyChecking=yes "
             "-o IdentitiesOnly=yes"
         )
+        ten_years = 10 * 365 * 86400
         host = {
             "ansible_host": self.address,
-            "ansible_user": "root",
+            # As the generated inventory has it: the first deploy logs in as
+            # root (the key _authorize_ssh put there), every later one as this.
+            "ansible_user": DEPLOY_USER,
+            "ansible_become": True,
             "ansible_ssh_private_key_file": str(self.key),
             "ansible_ssh_common_args": ssh_options,
             # The host has no route out: its apt index is the image's, however
             # old, and the packages it needs are already in apt's archive.
-            "base_apt_cache_valid_time": 10 * 365 * 86400,
+            "base_apt_cache_valid_time": ten_years,
+            "host_apt_cache_valid_time": ten_years,
+            # SSH only from an address that is none of this run's: every deploy
+            # then proves the playbook lets in the address it comes from
+            # (this machine's end of the bridge) and so cannot lock itself out.
+            "host_ssh_allow": [UNRELATED_SSH_SOURCE],
             # The optional node exporter, on: proof (a) reads it.
             "base_node_exporter": True,
             "web_acme_server": self.acme.directory,
