@@ -17,6 +17,16 @@ STOP_DEADLINE = 90
 # systemd-nspawn's exit status when the container asked to reboot.
 REBOOT_STATUS = 133
 
+# A container's systemd on this machine (cgroup v1 with v2 beside it) ignores
+# the units' IPAddressAllow= and IPAddressDeny= without a word. It enforces
+# them, as a real Debian 12 host does, with the unified cgroup hierarchy and
+# the bpf() system call (the capabilities its cgroup programs need).
+UNIFIED_CGROUPS = {"SYSTEMD_NSPAWN_UNIFIED_HIERARCHY": "1"}
+ENFORCED_IP_ACCESS_LISTS = (
+    "--capability=CAP_BPF,CAP_SYS_ADMIN,CAP_PERFMON",
+    "--system-call-filter=bpf",
+)
+
 
 class MachineError(Exception):
     pass
@@ -60,7 +70,9 @@ class Machine:
                     # firewall there, as on a real server (--private-network
                     # would imply this).
                     "--capability=CAP_NET_ADMIN",
+                    *ENFORCED_IP_ACCESS_LISTS,
                 ],
+                env={**os.environ, **UNIFIED_CGROUPS},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -86,8 +86,34 @@ def prove_hardening(stack, figures):
     figures["exposure"] = exposure
     return (
         f"exposure {exposure} {match.group(2)}; worker {min(workers)}: uid {uid} "
-        f"({stack.slug}), NoNewPrivs 1, Seccomp 2"
+        f"({stack.slug}), NoNewPrivs 1, Seccomp 2; " + _ip_access_lists(stack)
     )
+
+
+def _reaches(stack, address, port, *properties):
+    """Whether a transient unit with these properties connects to address."""
+    connect = f"import socket; socket.create_connection(({address!r}, {port}), 5)"
+    run = stack.run(
+        "systemd-run", "--quiet", "--wait", "--pipe", "--collect",
+        *(f"--property={item}" for item in properties),
+        "python3", "-c", connect,
+        check=False,
+    )  # fmt: skip
+    return run.returncode == 0
+
+
+def _ip_access_lists(stack):
+    """The units' IPAddressDeny=/IPAddressAllow= hold on this host: a unit
+    denied all but localhost cannot reach the off-host backup target, one
+    allowed it can. Every outbound proof (mail, error reports, backups)
+    then goes through the allow lists the deploy wrote."""
+    target = stack.offsite.address, stack.offsite.port
+    denied = ("IPAddressDeny=any", "IPAddressAllow=localhost")
+    check(_reaches(stack, *target), f"the host cannot reach {target} at all")
+    check(not _reaches(stack, *target, *denied), "IPAddressDeny= is not enforced")
+    allowed = (*denied, f"IPAddressAllow={target[0]}")
+    check(_reaches(stack, *target, *allowed), "IPAddressAllow= does not let it in")
+    return f"IPAddressDeny=any enforced, IPAddressAllow={target[0]} lets through"
 
 
 NODE_EXPORTER_PORT = 9100
