@@ -2,6 +2,7 @@
 verify's), polling with a host's deadline, and bounded concurrent request
 loops that tell which release answered."""
 
+import http.client
 import threading
 import time
 from collections import Counter
@@ -61,7 +62,10 @@ class RequestLoop:
                 response = self.client.get(self.path)
                 outcome = response.status
                 release = response.headers.get(RELEASE_HEADER, "first")
-            except OSError as error:
+            # A truncated answer (IncompleteRead) is an HTTPException, not
+            # an OSError: it too is a failed request, and must not end the
+            # thread uncounted.
+            except (OSError, http.client.HTTPException) as error:
                 outcome, release = type(error).__name__, None
             elapsed = time.perf_counter() - started
             with self.lock:

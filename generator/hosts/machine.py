@@ -53,6 +53,9 @@ class Machine:
         """Start the container and wait until systemd says it is up."""
         if self.alive():
             raise MachineError(f"{self.name} is already running")
+        if self.nspawn is not None:
+            # Booted before (rebooted, or lost and started again).
+            self._forget_firewall()
         with open(self.log, "a") as log:
             self.nspawn = subprocess.Popen(
                 [
@@ -130,7 +133,6 @@ class Machine:
         status = self.wait_for_exit()
         if status != REBOOT_STATUS:
             raise MachineError(f"{self.name} exited {status} on reboot; see {self.log}")
-        self._forget_firewall()
         return self.boot()
 
     def _forget_firewall(self):

@@ -1,0 +1,93 @@
+"""A generated project deployed by its own `make deploy` to three fresh
+Debian 12 hosts on one private bridge, as the inventory groups of the
+generated playbook lay them out:
+
+    lb    10.x.0.11   Nginx (TLS, static files, the upstream) and PostgreSQL
+    app1  10.x.0.12   Gunicorn on private_address:8000
+    app2  10.x.0.13   Gunicorn on private_address:8000
+
+    with cluster_stack(project) as cluster:
+        cluster.deploy()
+        cluster.https.get("/api/health/")      # through the load balancer
+        cluster.app1.run("systemctl", "is-active", cluster.slug)
+
+Each host is its own network namespace and nspawn Machine on its own copy
+of the cached image (see host.py); one SSH key and one known_hosts serve
+all three. pebble validates the site's name against the load balancer.
+Everything is torn down on exit, whatever happened.
+"""
+
+from contextlib import contextmanager
+
+from generator.hosts.acme import acme_server
+from generator.hosts.host import HostsStack, torn_down
+
+# Each host's address on the bridge: 10.x.0.INDEX.
+LAYOUT = {"lb": 11, "app1": 12, "app2": 13}
+# The playbook's groups, and which hosts are in them. The load balancer
+# holds the database too: three hosts are as many as 2 cores carry.
+GROUPS = {"lb": ("lb",), "db": ("lb",), "app": ("app1", "app2")}
+APP_PORT = 8000  # the playbook's default app_port
+
+
+class ClusterStack(HostsStack):
+    """The handles the HTTP checks use (self.https goes through the load
+    balancer), and each host by name: self.lb, self.app1, self.app2."""
+
+    def up(self, exit_stack):
+        self.hosts = self._start_hosts(exit_stack, LAYOUT)
+        self.lb, self.app1, self.app2 = (self.hosts[name] for name in LAYOUT)
+        self.db = self.lb
+        self.apps = (self.app1, self.app2)
+        self.address = self.lb.address
+        self.app_port = APP_PORT
+        self.acme = exit_stack.enter_context(
+            acme_server(
+                self.work / "acme", self.network.gateway, self.address, self.http_port
+            )
+        )
+        self.inventory = self._cluster_inventory()
+        # Clients trust what the site serves: pebble's root once certbot ran.
+        self.certificate = self.acme.root_ca_file
+        self.new_client_address()
+
+    def _cluster_inventory(self):
+        """The common variables for all, each host's addresses once (in the
+        first group that names it), the groups the playbook reads."""
+        described = set()
+        children = {}
+        for group, names in GROUPS.items():
+            hosts = {}
+            for name in names:
+                address = self.hosts[name].address
+                first = name not in described
+                hosts[name] = (
+                    {"ansible_host": address, "private_address": address}
+                    if first
+                    else {}
+                )
+                described.add(name)
+            children[group] = {"hosts": hosts}
+        inventory = {"vars": self._common_vars(self.acme), "children": children}
+        return self._write_inventory({"all": inventory})
+
+    @property
+    def site_access_log(self):
+        """The load balancer's JSON access log (its upstream field says
+        which app host answered)."""
+        return self.lb.inside(f"/var/log/nginx/{self.slug}.access.log")
+
+    def deploy_path(self, relative):
+        """Under the deploy root of the load balancer (static files, the
+        ACME path); an app host's is self.app1.inside(...)."""
+        return self.lb.inside(f"{self.deploy_root}/{relative}")
+
+
+@contextmanager
+def cluster_stack(project, out=print):
+    """Three fresh hosts for project; everything they made is gone on exit.
+    The logs are kept (and named) only when something failed."""
+    with torn_down("cluster", out) as (work, exit_stack):
+        stack = ClusterStack(project, work, out)
+        stack.up(exit_stack)
+        yield stack
