@@ -26,6 +26,7 @@ from generator.layout import (
     fill_secrets,
     make_certificate,
     make_key_pair,
+    put_file,
     write_nginx_conf,
 )
 from generator.loopback import http_client, https_client, unix_client
@@ -205,6 +206,11 @@ class LocalStack(DeployRootFiles):
             project.deploy / "nginx" / f"{project.slug}.conf",
             project.socket_unit["SocketGroup"][0],
             self.logs,
+        )
+        # What the playbook writes on a host that is its own load balancer.
+        put_file(
+            project.deploy_root / "nginx" / "upstream.conf",
+            f"server unix:{self.socket_path} fail_timeout=0;\n",
         )
         return f"{current} -> {project.path}"
 

@@ -69,14 +69,15 @@ def test_ansible_expressions_reach_the_project_unrendered(ansible_dir):
 
 
 def test_the_host_role_runs_first_and_ansible_logs_in_as_its_user(ansible_dir):
-    reach, deploy = yaml.safe_load((ansible_dir / "site.yml").read_text())
-    # Who to log in as is settled before facts are gathered as anyone.
+    reach, deploy, *_ = yaml.safe_load((ansible_dir / "site.yml").read_text())
+    # Who to log in as is settled before facts are gathered as anyone, and
+    # which part each host plays right after.
     assert reach["gather_facts"] is False
-    (task,) = reach["tasks"]
-    assert task["ansible.builtin.include_role"] == {
-        "name": "host",
-        "tasks_from": "reach",
-    }
+    assert [task["ansible.builtin.include_role"] for task in reach["tasks"]] == [
+        {"name": "host", "tasks_from": "reach"},
+        {"name": "host", "tasks_from": "layout"},
+    ]
+    assert deploy["hosts"] == "all"
     assert deploy["roles"][0] == {"role": "host"}
     inventory = yaml.safe_load((ansible_dir / "inventory.yml").read_text())
     (host,) = inventory["all"]["hosts"].values()
