@@ -11,18 +11,18 @@ order from round to round so the machine's drift cancels out.
 
 import re
 import statistics
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from generator.inprocess import authentication_cost, request_cpu_ms
 from generator.loopback import free_port, http_client
 from generator.measures import (
+    WRK_THREADS,
     Measurement,
     PeakRss,
     Row,
     memory_table,
-    parse_wrk,
+    run_wrk,
     table,
     tree_memory,
 )
@@ -54,7 +54,6 @@ RATIOS = (
     ("ours / ceiling", OURS, CEILING),
     ("static: Nginx / WhiteNoise", STATIC_NGINX, STATIC_WHITENOISE),
 )
-WRK_THREADS = 2
 WARM_UP_SECONDS = 1
 # The app allows 10 sign-ins a minute per client, and the stack's sign-in used 1.
 TOKEN_SAMPLES = 8
@@ -93,27 +92,11 @@ class Bench:
     # Driving ------------------------------------------------------------
 
     def wrk(self, url, headers, duration, script=None, connections=None):
-        """wrk in a private mount namespace whose /etc/hosts maps the site's
-        domain to 127.0.0.1, so TLS names the right server and no name is
-        ever looked up outside this machine."""
-        connections = connections or self.connections
         hosts = self.stack.work / "hosts"
         hosts.write_text(f"127.0.0.1 {self.stack.project.domain}\n")
-        command = [
-            "wrk", "--latency", f"-t{min(WRK_THREADS, connections)}",
-            f"-c{connections}",
-            f"-d{duration}s", "--timeout", "5s",
-            *(f"-H{name}: {value}" for name, value in headers.items()),
-            *(["-s", str(script)] if script else []), url,
-        ]  # fmt: skip
-        wrapped = [
-            "unshare", "--mount", "--", "sh", "-c",
-            'mount --bind "$0" /etc/hosts && exec "$@"', str(hosts), *command,
-        ]  # fmt: skip
-        result = subprocess.run(wrapped, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise StepFailed(f"wrk failed: {result.stderr.strip()}")
-        return parse_wrk(result.stdout)
+        return run_wrk(
+            url, headers, duration, connections or self.connections, hosts, script
+        )
 
     def measure(self, name, url, headers, rss_pid=None):
         self.wrk(url, headers, WARM_UP_SECONDS)

@@ -17,6 +17,7 @@ all three. pebble validates the site's name against the load balancer.
 Everything is torn down on exit, whatever happened.
 """
 
+import json
 from contextlib import contextmanager
 
 from generator.hosts.acme import acme_server
@@ -70,6 +71,16 @@ class ClusterStack(HostsStack):
             children[group] = {"hosts": hosts}
         inventory = {"vars": self._common_vars(self.acme), "children": children}
         return self._write_inventory({"all": inventory})
+
+    def manage(self, *args, env=None):
+        """manage.py of the live release, on the first app host."""
+        return self.app1.manage(*args, env=env)
+
+    @property
+    def static_file(self):
+        """A hashed static file the load balancer serves."""
+        manifest = self.deploy_path("shared/static/staticfiles.json")
+        return json.loads(manifest.read_text())["paths"]["admin/css/base.css"]
 
     @property
     def site_access_log(self):

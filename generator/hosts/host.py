@@ -203,6 +203,13 @@ class HostsStack(DeployRootFiles):
     def sign_in(self):
         return sign_in(self)
 
+    def create_superuser(self, user):
+        self.manage(
+            "createsuperuser", "--no-input",
+            "--username", user.username, "--email", user.email,
+            env={"DJANGO_SUPERUSER_PASSWORD": user.password},
+        )  # fmt: skip
+
     # Actions: they change the hosts on purpose -------------------------------
 
     def make(self, target, *args):

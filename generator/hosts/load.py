@@ -38,16 +38,24 @@ class LoopResult:
 
 class RequestLoop:
     """Concurrent GETs of the health view over HTTPS, bounded in count and
-    time; counts failures, the longest request and which code answered."""
+    time; counts failures, the longest request and which code answered.
+    A subclass sends other requests by overriding send()."""
 
-    def __init__(self, client, path="/api/health/"):
+    ok_status = 200
+
+    def __init__(self, client, path="/api/health/", threads=LOOP_THREADS):
         self.client, self.path = client, path
         self.result = LoopResult()
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
-        self.threads = [
-            threading.Thread(target=self._loop) for _ in range(LOOP_THREADS)
-        ]
+        self.threads = [threading.Thread(target=self._loop) for _ in range(threads)]
+
+    def send(self, number):
+        """The request numbered `number` (from 0) of this loop."""
+        return self.client.get(self.path)
+
+    def answered(self, number, outcome):
+        """Called with each request's status, or its error's name."""
 
     def _loop(self):
         max_requests, max_seconds = LOOP_LIMIT
@@ -56,10 +64,11 @@ class RequestLoop:
             with self.lock:
                 if self.result.sent >= max_requests:
                     return
+                number = self.result.sent
                 self.result.sent += 1
             started = time.perf_counter()
             try:
-                response = self.client.get(self.path)
+                response = self.send(number)
                 outcome = response.status
                 release = response.headers.get(RELEASE_HEADER, "first")
             # A truncated answer (IncompleteRead) is an HTTPException, not
@@ -68,9 +77,10 @@ class RequestLoop:
             except (OSError, http.client.HTTPException) as error:
                 outcome, release = type(error).__name__, None
             elapsed = time.perf_counter() - started
+            self.answered(number, outcome)
             with self.lock:
                 self.result.longest = max(self.result.longest, elapsed)
-                if outcome != 200:
+                if outcome != self.ok_status:
                     self.result.failed[outcome] += 1
                 else:
                     self.result.releases[release] += 1

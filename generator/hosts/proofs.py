@@ -144,7 +144,7 @@ def prove_node_exporter(stack, figures):
     )
 
 
-def _switch_figures(figures, name, run, loop):
+def switch_figures(figures, name, run, loop):
     """Record a switch's figures as name_s, name_longest_ms, ...; describe it."""
     figures.update({
         f"{name}_s": round(run.seconds, 1),
@@ -168,7 +168,7 @@ def prove_release(stack, figures):
     check_no_failures(loop)
     check(run.changed > 0, "the release changed nothing on the host")
     answered = f"; new code answered {loop.releases['second']}x"
-    return _switch_figures(figures, "release", run, loop) + answered
+    return switch_figures(figures, "release", run, loop) + answered
 
 
 def prove_rollback(stack, figures):
@@ -180,7 +180,7 @@ def prove_rollback(stack, figures):
         before = loop.releases["first"]
         poll(lambda: loop.releases["first"] >= before + 20, "answers after rollback")
     check_no_failures(loop)
-    return _switch_figures(figures, "rollback", run, loop)
+    return switch_figures(figures, "rollback", run, loop)
 
 
 def prove_reboot(stack, figures):

@@ -227,13 +227,6 @@ class HostStack(HostsStack):
         self.run("systemctl", "restart", unit)
         return f"{unit} restarted with {sorted(self.production_env)}"
 
-    def create_superuser(self, user):
-        self.manage(
-            "createsuperuser", "--no-input",
-            "--username", user.username, "--email", user.email,
-            env={"DJANGO_SUPERUSER_PASSWORD": user.password},
-        )  # fmt: skip
-
 
 @contextmanager
 def host_stack(project, out=print):

@@ -1,0 +1,51 @@
+"""The multi-host proof: the postgresql variant deployed by its own `make
+deploy` to a load balancer (with the database) and two app hosts, fresh
+Debian 12 hosts on one bridge; rolled forward and back under load, an app
+host killed under load and booted again."""
+
+import json
+import time
+
+from .helpers import BIN, FIGURES, TIMINGS, run
+
+PROOFS = (
+    "first deploy",
+    "same secret and JWT keys on app hosts",
+    "throttle counts across app hosts",
+    "logout on app1 refused on app2",
+    "rolling release under load",
+    "rolling rollback under load",
+    "app1 lost under GET and POST load",
+    "app1 back, taking traffic",
+    "second deploy, no change",
+)
+# After the first deploy and after each of the five actions that follow.
+CHECKS_RUN = 6
+
+
+def test_verify_cluster_proves_postgresql_on_three_hosts(tmp_path):
+    figures_file = tmp_path / "figures.json"
+    started = time.perf_counter()
+    result = run(
+        [BIN / "prodstack", "verify-cluster", "--variant", "postgresql",
+         "--figures", figures_file]
+    )  # fmt: skip
+    TIMINGS[("cluster", "postgresql")] = time.perf_counter() - started
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    for proof in PROOFS:
+        assert f"PASS  {proof} " in result.stdout, f"{proof} did not pass:\n{output}"
+    assert "FAIL" not in result.stdout
+    # verify's own HTTP checks, through the load balancer.
+    assert result.stdout.count("PASS    JWT flow over HTTPS ") == CHECKS_RUN, output
+    assert "PASS    rate limit " in result.stdout
+    figures = json.loads(figures_file.read_text())
+    for switch in ("release", "rollback"):
+        assert figures[f"{switch}_failed"] == 0
+        assert figures[f"{switch}_requests"] > 0
+    assert figures["shared_key_files"] > 0
+    assert figures["throttle_refused_at"] == 10
+    assert figures["lost_get_failed"] == 0 and figures["lost_gets"] > 0
+    assert figures["lost_posts_created"] > 0
+    assert figures["back_to_serving_s"] > 0
+    FIGURES["cluster postgresql"] = figures
