@@ -131,9 +131,8 @@ class HostsStack(DeployRootFiles):
             root = self.work / f"root-{name}"
             exit_stack.callback(shutil.rmtree, root, ignore_errors=True)
             hosts[name] = (root, index)
-        with ThreadPoolExecutor(len(hosts)) as copying:
-            roots = [root for root, _ in hosts.values()]
-            list(copying.map(lambda root: fresh_copy(image, root), roots))
+        roots = [root for root, _ in hosts.values()]
+        _side_by_side(lambda root: fresh_copy(image, root), roots)
         for name, (root, index) in hosts.items():
             space = exit_stack.enter_context(
                 namespace(self.network, self.run_id, index)
@@ -142,13 +141,13 @@ class HostsStack(DeployRootFiles):
                 name, self.run_id, root, space, self.logs / f"{name}.log",
                 self.slug, self.deploy_root,
             )  # fmt: skip
-            exit_stack.callback(hosts[name].stop)
+        # Powered off side by side: each may wait for its units' stop timeouts.
+        exit_stack.callback(_side_by_side, Host.stop, hosts.values())
         self.known_hosts = self.work / "ssh" / "known_hosts"
         self.known_hosts.write_text(
             "".join(host.authorize(self.key) for host in hosts.values())
         )
-        with ThreadPoolExecutor(len(hosts)) as booting:
-            list(booting.map(Host.boot, hosts.values()))
+        _side_by_side(Host.boot, hosts.values())
         return hosts
 
     def _common_vars(self, acme):
@@ -223,6 +222,14 @@ class HostsStack(DeployRootFiles):
 
     def rollback(self):
         return self.make("rollback")
+
+
+def _side_by_side(function, items):
+    """function(item) for every item at once; the first error is raised
+    once all are done."""
+    items = list(items)
+    with ThreadPoolExecutor(len(items)) as pool:
+        return list(pool.map(function, items))
 
 
 @contextmanager
