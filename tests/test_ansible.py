@@ -86,3 +86,96 @@ def test_the_host_role_runs_first_and_ansible_logs_in_as_its_user(ansible_dir):
         host["ansible_user"] == yaml.safe_load(defaults.read_text())["host_deploy_user"]
     )
     assert host["ansible_become"] is True
+
+
+LAYOUT_PLAY = """
+- name: Read the layout as site.yml does, then write down what each host plays
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Read the layout
+      ansible.builtin.include_role:
+        name: host
+        tasks_from: layout
+    - name: Write it down
+      ansible.builtin.copy:
+        content: "{{ {'groups': group_names | sort, 'address': host_private_address,
+          'app_over_network': host_app_over_network,
+          'database_over_network': host_database_over_network} | to_json }}"
+        dest: "{{ out }}/{{ inventory_hostname }}.json"
+        mode: "0644"
+"""
+LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": "python3"}
+CLUSTER = {
+    "all": {
+        "vars": LOCAL,
+        "children": {
+            "lb": {"hosts": {"lb1": {"private_address": "10.0.0.10"}}},
+            "db": {"hosts": {"lb1": None}},
+            "app": {
+                "hosts": {
+                    "app1": {"private_address": "10.0.0.11"},
+                    "app2": {"ansible_host": "10.0.0.12"},
+                }
+            },
+        },
+    }
+}
+
+
+def read_layout(ansible_dir, inventory, tmp_path):
+    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    playbook = ansible_dir / "layout-check.yml"
+    playbook.write_text(LAYOUT_PLAY)
+    try:
+        result = run(
+            [
+                BIN / "ansible-playbook",
+                "-i",
+                tmp_path / "inventory.yml",
+                "-e",
+                f"out={tmp_path}",
+                playbook,
+            ],
+            cwd=ansible_dir,
+            env=ansible_env(ansible_dir),
+        )
+    finally:
+        playbook.unlink()
+    layout = {
+        path.stem: yaml.safe_load(path.read_text()) for path in tmp_path.glob("*.json")
+    }
+    return result, layout
+
+
+def test_an_inventory_without_groups_is_one_host_playing_every_part(
+    ansible_dir, tmp_path
+):
+    inventory = {"all": {"hosts": {"api.example.com": LOCAL}}}
+    result, layout = read_layout(ansible_dir, inventory, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert layout == {
+        "api.example.com": {
+            "groups": ["app", "db", "lb", "one_host"],
+            "address": "api.example.com",
+            "app_over_network": False,
+            "database_over_network": False,
+        }
+    }
+
+
+def test_app_hosts_behind_a_load_balancer_need_postgresql(ansible_dir, tmp_path):
+    result, layout = read_layout(ansible_dir, CLUSTER, tmp_path)
+    output = result.stdout + result.stderr
+    if "database: sqlite" in (ansible_dir / "group_vars" / "all.yml").read_text():
+        assert result.returncode != 0
+        assert "SQLite" in output and "may hold one host only" in output, output
+        assert "app1, app2" in output
+        assert layout == {}
+        return
+    assert result.returncode == 0, output
+    assert layout["app1"]["address"] == "10.0.0.11"
+    assert layout["app2"]["address"] == "10.0.0.12"
+    assert layout["lb1"]["groups"] == ["db", "lb"]
+    assert all(host["app_over_network"] for host in layout.values())
+    assert all(host["database_over_network"] for host in layout.values())
