@@ -10,7 +10,7 @@ from .helpers import BIN, FIGURES, TIMINGS, run
 
 PROOFS = (
     "first deploy",
-    "same secret and JWT keys on app hosts",
+    "secret and JWT keys shared",
     "throttle counts across app hosts",
     "logout on app1 refused on app2",
     "rolling release under load",

@@ -123,7 +123,7 @@ def prove_app_host_lost(stack, figures):
     cannot retry (counted apart); every POST answered 201 is stored once."""
     stack.new_client_address()
     stack.sign_in()
-    gets = RequestLoop(stack.https)
+    gets = RequestLoop(stack.https, threads=stack.loop_threads)
     posts = NoteLoop(stack.https, stack.user.access, f"lost-{stack.run_id}")
     with gets as got, posts as posted:
         before = got.sent, posted.sent
@@ -186,7 +186,7 @@ def prove_no_change(stack, figures):
 
 SEQUENCE = (
     ("first deploy", proofs.prove_first_deploy, STATELESS + ONCE),
-    ("same secret and JWT keys on app hosts", prove_shared_secrets, ()),
+    ("secret and JWT keys shared", prove_shared_secrets, ()),
     ("throttle counts across app hosts", prove_shared_throttle, ()),
     ("logout on app1 refused on app2", prove_shared_blacklist, ()),
     ("rolling release under load", prove_rolling_release, STATELESS),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from generator.hosts.load import LOOP_THREADS
 from generator.hosts.machine import Machine
 from generator.hosts.make import end_ssh_masters, run_make
 from generator.hosts.network import bridge, namespace
@@ -110,6 +111,9 @@ class HostsStack(DeployRootFiles):
         self.user = User.fresh()
         self.deploy_user = DEPLOY_USER
         self.clients = 0
+        # Threads of the request loops that run while an action changes the
+        # hosts (load.py).
+        self.loop_threads = LOOP_THREADS
 
     def _start_hosts(self, exit_stack, indexes):
         """The bridge, and on it a booted host per name at 10.x.0.INDEX,

@@ -161,7 +161,7 @@ def switch_figures(figures, name, run, loop):
 def prove_release(stack, figures):
     """(b) changed code goes live through make deploy, 0 failed requests."""
     _patch_release(stack, on=True)
-    with RequestLoop(stack.https) as loop:
+    with RequestLoop(stack.https, threads=stack.loop_threads) as loop:
         run = stack.deploy()
         poll(lambda: answering_release(stack) == "second", "the new release to answer")
         poll(lambda: loop.releases["second"] >= 20, "answers from the new release")
@@ -174,7 +174,7 @@ def prove_release(stack, figures):
 def prove_rollback(stack, figures):
     """(c) make rollback serves the previous code, 0 failed requests."""
     _patch_release(stack, on=False)
-    with RequestLoop(stack.https) as loop:
+    with RequestLoop(stack.https, threads=stack.loop_threads) as loop:
         run = stack.rollback()
         poll(lambda: answering_release(stack) == "first", "the old release to answer")
         before = loop.releases["first"]
