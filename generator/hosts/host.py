@@ -13,7 +13,8 @@ import subprocess
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -152,6 +153,8 @@ class HostsStack(DeployRootFiles):
             "".join(host.authorize(self.key) for host in hosts.values())
         )
         _side_by_side(Host.boot, hosts.values())
+        # Runs before the hosts power off (an ExitStack unwinds backwards).
+        exit_stack.push(partial(_keep_journals, hosts.values(), self.logs))
         return hosts
 
     def _common_vars(self, acme):
@@ -226,6 +229,19 @@ class HostsStack(DeployRootFiles):
 
     def rollback(self):
         return self.make("rollback")
+
+
+def _keep_journals(hosts, logs, failure, *_):
+    """When the run failed: each running host's journal of this boot, beside
+    the logs that are kept (the units' own messages say why they failed)."""
+    if failure is None:
+        return
+    for host in hosts:
+        if not host.machine.alive():
+            continue
+        with suppress(Exception):  # the teardown goes on regardless
+            journal = host.run("journalctl", "-b", "--no-pager", check=False)
+            (logs / f"{host.name}-journal.log").write_text(journal.stdout)
 
 
 def _side_by_side(function, items):
