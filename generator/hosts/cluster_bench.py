@@ -11,7 +11,7 @@ from generator.measures import Row, run_wrk, table
 
 CONNECTIONS = 16
 WARM_UP_SECONDS = 2
-ONE, TWO = "through the load balancer, 1 app host", "through the load balancer, 2"
+ONE, TWO = "via the load balancer, 1 app host", "via the load balancer, 2 app hosts"
 
 
 @contextmanager
