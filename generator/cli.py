@@ -6,7 +6,6 @@ import os
 import shlex
 import shutil
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,64 +21,15 @@ from generator.answers import (
     save_answers,
     template_context,
 )
+from generator.baking import (
+    bake,
+    project_argument,
+    project_or_variant,
+    variant_or_fail,
+    verifiable_bake,
+)
+from generator.host_commands import verify_cluster_command, verify_host_command
 from generator.variants import get_variant, load_variants
-
-
-def bake(answers, output_dir, template=TEMPLATE_DIR):
-    """Bake the template with these answers, asking nothing; return the
-    project's path."""
-    from cookiecutter.main import cookiecutter
-
-    started = time.perf_counter()
-    click.echo(f"baking {template} into {output_dir} ...")
-    path = Path(
-        cookiecutter(
-            str(template),
-            no_input=True,
-            extra_context=answers,
-            output_dir=str(output_dir),
-        )
-    )
-    click.echo(f"baked {path} in {time.perf_counter() - started:.2f}s")
-    return path
-
-
-@contextmanager
-def verifiable_bake(variant, output_dir):
-    """Bake a variant with a throwaway deploy_root and free high ports, so
-    verify can run its deploy files as rendered without touching /srv or
-    ports 80 and 443. The deploy_root is removed afterwards."""
-    deploy_root = Path(tempfile.mkdtemp(prefix=f"prodstack-{variant.name}-srv-"))
-    deploy_root.chmod(0o755)  # Nginx's workers read static files below it
-    try:
-        yield bake(variant.answers_for_test_stack(deploy_root), output_dir)
-    finally:
-        shutil.rmtree(deploy_root, ignore_errors=True)
-
-
-@contextmanager
-def project_or_variant(project, variant_name):
-    """The given project, or the variant baked into a temp folder for the
-    duration (throwaway deploy_root, free ports)."""
-    if bool(project) == bool(variant_name):
-        raise click.UsageError("give either PROJECT or --variant NAME")
-    if project:
-        yield project
-        return
-    variant = variant_or_fail(variant_name)
-    with (
-        tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output,
-        verifiable_bake(variant, output) as baked,
-    ):
-        yield baked
-
-
-def variant_or_fail(name):
-    try:
-        return get_variant(name)
-    except KeyError as error:
-        raise click.ClickException(error.args[0]) from None
-
 
 output_dir_option = click.option(
     "-o",
@@ -270,14 +220,6 @@ def _template_dir(template):
         yield Path(repo_dir)
 
 
-# A generated project's folder, for the commands that also take --variant.
-project_argument = click.argument(
-    "project",
-    required=False,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-)
-
-
 @main.command("verify")
 @project_argument
 @click.option(
@@ -338,122 +280,6 @@ def _verify(project, serve):
 
     if not verify(project, serve=serve, out=click.echo).passed:
         raise SystemExit(1)
-
-
-figures_option = click.option(
-    "--figures",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the figures as JSON to this file.",
-)
-
-
-@main.command("verify-host")
-@project_argument
-@click.option(
-    "--variant",
-    "variant_name",
-    help="Bake this variant, with its own answers, into a temp folder and prove it.",
-)
-@figures_option
-@click.option(
-    "--by-hand",
-    is_flag=True,
-    help="Follow deploy/README.md's steps by hand instead of `make deploy`, "
-    "then run the HTTP checks.",
-)
-@click.option(
-    "--lynis/--no-lynis",
-    default=True,
-    help="Audit the host with Lynis before and after the first deploy "
-    "(about a minute; the host's baseline is the same for every variant).",
-)
-def verify_host_command(project, variant_name, figures, by_hand, lynis):
-    """Deploy a generated PROJECT to a fresh Debian 12 host with its own
-    `make deploy`, and prove it there: the host's firewall, SSH, updates and
-    logs, the service's hardening, a release and a rollback under load, a
-    reboot, a no-change deploy, and a certificate from ACME.
-
-    The host is systemd-nspawn on a cached debootstrap image (built once,
-    under /var/cache/prodstack), in a network namespace on a bridge of its
-    own; pebble is the ACME server. Needs root, systemd-container,
-    debootstrap and pebble (Debian packages). The project is not changed:
-    the proof works on a copy.
-
-    \b
-    Examples:
-      prodstack verify-host --variant default
-      prodstack verify-host ~/src/my_api --figures figures.json
-      prodstack verify-host --variant postgresql --by-hand
-    """
-    if bool(project) == bool(variant_name):
-        raise click.UsageError("give either PROJECT or --variant NAME")
-    with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
-        if variant_name:
-            project = bake(variant_or_fail(variant_name).answers, output)
-        _verify_host(project, figures, by_hand, lynis)
-
-
-def _verify_host(project, figures_file, by_hand, lynis=True):
-    from generator.hosts.proofs import run_proofs
-    from generator.hosts.runbook import run_by_hand
-    from generator.hosts.stack import host_stack
-    from generator.runner import handle_termination
-
-    handle_termination()
-    started = time.perf_counter()
-    with host_stack(project, out=click.echo) as stack:
-        if by_hand:
-            figures = run_by_hand(stack, out=click.echo)
-        else:
-            figures = run_proofs(stack, out=click.echo, lynis=lynis)
-        if figures is None:
-            # Leave through the stack's failure path, so its logs are kept.
-            raise click.ClickException("a proof failed (see above)")
-    figures["total_s"] = round(time.perf_counter() - started, 1)
-    click.echo(f"proved {project} on a fresh host in {figures['total_s']:.0f}s")
-    if figures_file:
-        figures_file.write_text(json.dumps(figures, indent=2) + "\n")
-
-
-@main.command("verify-cluster")
-@click.option(
-    "--variant",
-    "variant_name",
-    default="postgresql",
-    show_default=True,
-    help="Bake this variant, with its own answers, and prove it on three hosts.",
-)
-@figures_option
-@click.option(
-    "--bench",
-    type=click.IntRange(min=1),
-    help="Then measure requests/s through the load balancer with 1 and with 2 "
-    "app hosts, this many seconds each (wrk on this machine).",
-)
-def verify_cluster_command(variant_name, figures, bench):
-    """Deploy a variant to three fresh Debian 12 hosts on one bridge (a load
-    balancer that also holds PostgreSQL, two app hosts) with its own `make
-    deploy`, and prove it: the HTTP checks through the load balancer, shared
-    secrets, throttle and token blacklist, a rolling release and rollback
-    under load, an app host killed under load and booted again, and a
-    second deploy that changes nothing. Torn down afterwards.
-
-    \b
-    Examples:
-      prodstack verify-cluster --figures cluster.json
-      prodstack verify-cluster --bench 10
-    """
-    from generator.hosts.cluster_proofs import verify_cluster
-    from generator.runner import handle_termination
-
-    handle_termination()
-    with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
-        project = bake(variant_or_fail(variant_name).answers, output)
-        found = verify_cluster(project, bench, out=click.echo)
-    if found is None:
-        raise click.ClickException("a proof failed (see above)")
-    if figures:
-        figures.write_text(json.dumps(found, indent=2) + "\n")
 
 
 @main.command("lock")
@@ -530,3 +356,7 @@ def _bench(project, duration, connections, rounds, sweep, markdown):
     click.echo("\n" + report)
     if markdown:
         markdown.write_text(report + "\n")
+
+
+main.add_command(verify_host_command)
+main.add_command(verify_cluster_command)
