@@ -10,6 +10,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.deploy_phases import callback_environment
+
 RECAP = re.compile(
     r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
 )
@@ -27,6 +29,8 @@ class PlaybookRun:
     seconds: float
     changed: int  # summed over the play recap's hosts
     output: str
+    started: float = 0.0  # epoch seconds, when make started
+    task_times: Path | None = None  # what deploy_phases.py reads
 
 
 def clean_environment():
@@ -50,7 +54,9 @@ def run_make(project, target, inventory, work, log, *args):
         # stay in this run's folder.
         "ANSIBLE_SSH_CONTROL_PATH_DIR": str(work / "ssh" / "control"),
         "ANSIBLE_LOCAL_TEMP": str(work / "ansible-tmp"),
+        **callback_environment(log.with_suffix(".tasks.jsonl")),
     }
+    wall_started = time.time()
     started = time.perf_counter()
     with log.open("w") as output:
         result = subprocess.run(
@@ -69,7 +75,10 @@ def run_make(project, target, inventory, work, log, *args):
     if not recap:
         raise DeployFailed(f"`{' '.join(command)}` printed no play recap", log)
     changed = sum(int(row[2]) for row in recap)
-    return PlaybookRun(" ".join(command), seconds, changed, text)
+    return PlaybookRun(
+        " ".join(command), seconds, changed, text,
+        wall_started, log.with_suffix(".tasks.jsonl"),
+    )  # fmt: skip
 
 
 def end_ssh_masters(work):
