@@ -44,6 +44,8 @@ RULES = (
     ("host", "", "", "baseline"),
     ("base", "", "", "baseline"),
     ("database", "", "", "database"),
+    # The load balancers' upstream around an app host's restart.
+    ("web", "upstream.yml", "", "switch"),
     ("web", "", "", "web"),
     ("app", "release.yml", "Upload", "upload"),
     ("app", "release.yml", "Read which release", "upload"),
