@@ -5,10 +5,11 @@
 The folder it fills holds everything a host needs to run this release with
 no package index and no compiler: the project's wheel and every locked
 dependency as a wheel for Debian 12 (x86_64, Python 3.11), requirements.txt
-with a hash for each, and the files the units and the Nginx site read from
-the release (manage.py, deploy/). RELEASE names the release after its
-content, so building unchanged code again gives the same name and a deploy
-of it changes nothing.
+with a hash for each, uv's wheel (the host installs with it), and the files
+the units and the Nginx site read from the release (manage.py, deploy/).
+Wheels are kept in a cache beside it, so a build downloads only what the
+lock adds. RELEASE names the release after its content, so building
+unchanged code again gives the same name and a deploy of it changes nothing.
 """
 
 import hashlib
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from importlib.metadata import version
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -54,23 +56,26 @@ def build_wheel(into):
         return Path(shutil.copy2(wheel, into))
 
 
-def download_dependencies(into):
+def download(requirements, into, cache):
+    """Wheels for the hosts into `into`, from `cache` when it has them all,
+    else from the package index into `cache` first (kept between builds)."""
     platforms = [f"--platform={platform}" for platform in PLATFORMS]
-    run(
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--quiet",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--python-version=3.11",
-        "--implementation=cp",
-        *platforms,
-        "--require-hashes",
-        f"--requirement={LOCK}",
-        f"--dest={into}",
-    )
+    pip_download = [
+        sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+        "--only-binary=:all:", "--python-version=3.11", "--implementation=cp",
+        *platforms, *requirements,
+    ]  # fmt: skip
+    offline = [*pip_download, "--no-index", f"--find-links={cache}", f"--dest={into}"]
+    if subprocess.run(offline, cwd=PROJECT, capture_output=True).returncode != 0:
+        run(*pip_download, f"--dest={cache}")
+        run(*offline)
+
+
+def download_dependencies(into, cache):
+    download(["--require-hashes", f"--requirement={LOCK}"], into, cache)
+    # uv installs the release on the host (deploy/ansible/roles/app): the
+    # version `make deploy-tools` pinned here.
+    download([f"uv=={version('uv')}"], into, cache)
 
 
 def wheel_content(wheel):
@@ -100,7 +105,7 @@ def main(output):
     wheels = output / "wheels"
     wheels.mkdir(parents=True)
     wheel = build_wheel(wheels)
-    download_dependencies(wheels)
+    download_dependencies(wheels, output.parent / "wheel-cache")
     (output / "requirements.txt").write_text(LOCK.read_text() + requirement_line(wheel))
     for name in SHIPPED:
         target = output / name
