@@ -17,5 +17,6 @@ with zipfile.ZipFile(wheel) as archive:
     os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
     with archive.open(program) as source, open(target + ".part", "wb") as copy:
         shutil.copyfileobj(source, copy)
-os.chmod(target + ".part", 0o755)
+# Root's program: only the deploy runs it.
+os.chmod(target + ".part", 0o700)
 os.replace(target + ".part", target)
