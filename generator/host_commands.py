@@ -64,6 +64,7 @@ def verify_host_command(project, variant_name, figures, by_hand, lynis):
 
 
 def _verify_host(project, figures_file, by_hand, lynis=True):
+    from generator.hosts.deploy_speed import speed_report
     from generator.hosts.proofs import run_proofs
     from generator.hosts.runbook import run_by_hand
     from generator.hosts.stack import host_stack
@@ -80,6 +81,8 @@ def _verify_host(project, figures_file, by_hand, lynis=True):
             # Leave through the stack's failure path, so its logs are kept.
             raise click.ClickException("a proof failed (see above)")
     figures["total_s"] = round(time.perf_counter() - started, 1)
+    if not by_hand:
+        click.echo(speed_report(figures))
     click.echo(f"proved {project} on a fresh host in {figures['total_s']:.0f}s")
     if figures_file:
         figures_file.write_text(json.dumps(figures, indent=2) + "\n")

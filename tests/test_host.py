@@ -27,6 +27,7 @@ PROOFS = (
     "log cap, rotation, request time",
     "(f) certificate from ACME",
     "node exporter, this host only",
+    "(b) release, nothing else running",
     "(b) release under load",
     "(c) rollback under load",
     "broken releases refused",

@@ -20,6 +20,7 @@ from generator.hosts.backups import (
 )
 from generator.hosts.broken_releases import prove_broken_releases_refused
 from generator.hosts.clients import served_certificate
+from generator.hosts.deploy_speed import deploy_tools, prove_quiet_release, timed
 from generator.hosts.load import (
     RELEASE_HEADER,
     RequestLoop,
@@ -60,10 +61,10 @@ def _patch_release(stack, on):
 
 
 def prove_first_deploy(stack, figures):
-    run = stack.deploy()
+    deploy_tools(stack, figures)
+    run = timed("first_deploy", stack.deploy(), figures)
     # Nginx's last reload (to the ACME certificate) is asynchronous.
     poll(lambda: stack.https.get("/api/health/").status == 200, "HTTPS to answer")
-    figures["first_deploy_s"] = round(run.seconds, 1)
     return f"{run.seconds:.1f}s, {run.changed} changes; " + stack.sign_in()
 
 
@@ -162,7 +163,7 @@ def prove_release(stack, figures):
     """(b) changed code goes live through make deploy, 0 failed requests."""
     _patch_release(stack, on=True)
     with RequestLoop(stack.https, threads=stack.loop_threads) as loop:
-        run = stack.deploy()
+        run = timed("release", stack.deploy(), figures)
         poll(lambda: answering_release(stack) == "second", "the new release to answer")
         poll(lambda: loop.releases["second"] >= 20, "answers from the new release")
     check_no_failures(loop)
@@ -195,12 +196,11 @@ def prove_reboot(stack, figures):
 
 def prove_no_change(stack, figures):
     """(e) a second deploy of the same code changes nothing, --check --diff too."""
-    run = stack.deploy()
+    run = timed("no_change_deploy", stack.deploy(), figures)
     check(run.changed == 0, f"a deploy with nothing new made {run.changed} changes")
     dry = stack.deploy("ANSIBLE_ARGS=--check --diff")
     check(dry.changed == 0, f"--check --diff reported {dry.changed} changes")
     check("--- before" not in dry.output, "--check --diff printed a diff")
-    figures["no_change_deploy_s"] = round(run.seconds, 1)
     return f"changed=0 in {run.seconds:.1f}s; --check --diff: changed=0, no diff"
 
 
@@ -265,6 +265,7 @@ def sequence(lynis=True):
         *_no_checks(baseline.AFTER_DEPLOY + (baseline.LYNIS_AFTER if lynis else ())),
         ("(f) certificate from ACME", prove_acme, ()),
         ("node exporter, this host only", prove_node_exporter, ()),
+        ("(b) release, nothing else running", prove_quiet_release, ()),
         ("(b) release under load", prove_release, AFTER_EACH_ACTION),
         ("(c) rollback under load", prove_rollback, AFTER_EACH_ACTION),
         ("broken releases refused", prove_broken_releases_refused, AFTER_EACH_ACTION),

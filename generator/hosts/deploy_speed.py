@@ -1,0 +1,81 @@
+"""How long a deploy takes, on the host proofs' one host: each timed deploy
+writes its phases (generator/deploy_phases.py) to the figures, and a release
+of changed code runs once with nothing else running, against the targets
+of a 2-core host. The release under the request loop (proofs.py) follows it.
+"""
+
+import subprocess
+import time
+
+from generator.deploy_phases import phase_figures, phase_table
+from generator.hosts.load import answering_release, check, poll
+from generator.hosts.make import clean_environment
+
+# Seconds, on one host with 2 cores: a release of a code change from `make
+# deploy` to its last health check with nothing else running, the same under
+# the request loop, a deploy with nothing new, a first deploy.
+TARGETS = {
+    "quiet_release_to_last_health_s": 30,
+    "release_s": 60,
+    "no_change_deploy_s": 10,
+    "first_deploy_s": 60,
+}
+# A change of code that answers as the live release does, so the release
+# under load (proofs.RELEASE_PROBE) and the rollback to this one read the
+# same answers as before; kept in the copy, so the last no-change deploy
+# builds this release again.
+CODE_CHANGE = "\n# A change of code, deployed on its own (deploy_speed.py).\n"
+
+
+def timed(name, run, figures):
+    """A PlaybookRun's seconds and phases into the figures, as name_s and
+    name_phase_PHASE_s; returns the run."""
+    figures[f"{name}_s"] = round(run.seconds, 1)
+    figures.update(phase_figures(name, run))
+    return run
+
+
+def deploy_tools(stack, figures):
+    """The controller's tools (`make deploy-tools`), installed before the
+    first deploy is timed, as a person has them before they deploy."""
+    started = time.perf_counter()
+    with (stack.logs / "00-make-deploy-tools.log").open("w") as log:
+        subprocess.run(
+            ["make", "deploy-tools"], cwd=stack.path, env=clean_environment(),
+            stdout=log, stderr=subprocess.STDOUT, check=True,
+        )  # fmt: skip
+    figures["deploy_tools_s"] = round(time.perf_counter() - started, 1)
+
+
+def prove_quiet_release(stack, figures):
+    """A release of changed code with nothing else running: from `make
+    deploy` to the last health check, within its target."""
+    health = stack.path / "config" / "health.py"
+    health.write_text(health.read_text() + CODE_CHANGE)
+    run = timed("quiet_release", stack.deploy(), figures)
+    check(run.changed > 0, "the release changed nothing on the host")
+    poll(lambda: answering_release(stack) == "first", "the release to answer")
+    seconds = figures["quiet_release_to_last_health_s"]
+    target = TARGETS["quiet_release_to_last_health_s"]
+    return (
+        f"{seconds:.1f}s from make deploy to the last health check "
+        f"(target {target}s), {run.seconds:.1f}s in all; {run.changed} changes"
+    )
+
+
+def targets_met(figures):
+    """Each target with its figure: (figure, seconds, target, met)."""
+    return [
+        (name, figures[name], target, figures[name] <= target)
+        for name, target in TARGETS.items()
+        if name in figures
+    ]
+
+
+def speed_report(figures):
+    """The phase table and the targets, as verify-host prints them last."""
+    lines = ["seconds per phase of each timed deploy:", phase_table(figures)]
+    for name, seconds, target, met in targets_met(figures):
+        verdict = "met" if met else "MISSED"
+        lines.append(f"{verdict:<7}{name} {seconds}s, target {target}s")
+    return "\n".join(lines)
