@@ -30,6 +30,8 @@ SHIPPED = (
     "manage.py",
     "deploy/gunicorn.conf.py",
     *sorted(str(p.relative_to(PROJECT)) for p in PROJECT.glob("deploy/nginx/*.conf")),
+    # The units, installed from the release (roles/app/tasks/units.yml).
+    *sorted(str(p.relative_to(PROJECT)) for p in PROJECT.glob("deploy/systemd/*")),
 )
 # What Debian 12's Python 3.11 on x86_64 accepts; pip needs each named.
 PLATFORMS = (
