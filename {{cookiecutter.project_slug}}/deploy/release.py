@@ -33,6 +33,12 @@ SHIPPED = (
     # The units, installed from the release (roles/app/tasks/units.yml).
     *sorted(str(p.relative_to(PROJECT)) for p in PROJECT.glob("deploy/systemd/*")),
 )
+# What no build reads: left out of the source's hash.
+NOT_SOURCE = {
+    ".venv", "build", ".git", "__pycache__", ".pytest_cache", ".ruff_cache",
+    ".postgres", "staticfiles", "node_modules",
+}  # fmt: skip
+NOT_SOURCE_SUFFIXES = {".pyc", ".sqlite3", ".log"}
 # What Debian 12's Python 3.11 on x86_64 accepts; pip needs each named.
 PLATFORMS = (
     "manylinux_2_36_x86_64",
@@ -46,38 +52,82 @@ def run(*command, env=None):
     subprocess.run(command, check=True, cwd=PROJECT, env=env)
 
 
-def build_wheel(into):
-    """The project's wheel, built from its sdist so nothing stale gets in."""
-    with tempfile.TemporaryDirectory() as scratch:
-        uv = Path(sys.executable).with_name("uv")
-        # Fixed timestamps in the zip: the same code gives the same bytes,
-        # so a deploy of it uploads nothing.
-        env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800"}
-        run(str(uv), "build", "--quiet", "--out-dir", scratch, str(PROJECT), env=env)
-        (wheel,) = Path(scratch).glob("*.whl")
-        return Path(shutil.copy2(wheel, into))
+def source_digest():
+    """A hash of every file a build could read, so an unchanged project is
+    not built again."""
+    digest = hashlib.sha256()
+    for folder, subfolders, files in os.walk(PROJECT):
+        subfolders[:] = sorted(d for d in subfolders if d not in NOT_SOURCE)
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.suffix not in NOT_SOURCE_SUFFIXES:
+                digest.update(f"{path.relative_to(PROJECT)}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
-def download(requirements, into, cache):
-    """Wheels for the hosts into `into`, from `cache` when it has them all,
-    else from the package index into `cache` first (kept between builds)."""
+def build_wheel(into, cache):
+    """The project's wheel, built from its sdist so nothing stale gets in;
+    kept in the cache under the source's hash and taken from there while
+    no file changes."""
+    built = cache / f"project-{source_digest()}"
+    if not built.is_dir():
+        with tempfile.TemporaryDirectory() as scratch:
+            uv = Path(sys.executable).with_name("uv")
+            # Fixed timestamps in the zip: the same code gives the same bytes,
+            # so a deploy of it uploads nothing.
+            env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800"}
+            run(
+                str(uv), "build", "--quiet", "--out-dir", scratch, str(PROJECT), env=env
+            )
+            (wheel,) = Path(scratch).glob("*.whl")
+            built.mkdir(parents=True)
+            shutil.copy2(wheel, built)
+    (wheel,) = built.glob("*.whl")
+    return Path(shutil.copy2(wheel, into))
+
+
+def locked_wheels():
+    """The lock's requirements: name==version and the hashes it accepts."""
+    text = LOCK.read_text().replace("\\\n", " ")
+    for line in text.splitlines():
+        if "==" in line and not line.lstrip().startswith("#"):
+            name, *hashes = line.split()
+            yield name, {h.removeprefix("--hash=sha256:") for h in hashes}
+
+
+def take_from_cache(into, cache):
+    """Copy the lock's wheels and uv's from the cache into `into`; False
+    when the cache lacks one. A wheel counts by the hash the lock names."""
+    found = {}
+    for path in cache.glob("*.whl"):
+        found.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), path)
+    uv = sorted(cache.glob(f"uv-{version('uv')}-*.whl"))
+    wanted = [next((found[h] for h in hashes if h in found), None)
+              for _, hashes in locked_wheels()]  # fmt: skip
+    if None in wanted or not uv:
+        return False
+    for path in [*wanted, uv[0]]:
+        shutil.copy2(path, into)
+    return True
+
+
+def download_dependencies(into, cache):
+    """The locked wheels, and uv's (the hosts install with it, the version
+    `make deploy-tools` pinned here), for the hosts: from the cache, or from
+    the package index into the cache first."""
+    if take_from_cache(into, cache):
+        return
     platforms = [f"--platform={platform}" for platform in PLATFORMS]
     pip_download = [
         sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
         "--only-binary=:all:", "--python-version=3.11", "--implementation=cp",
-        *platforms, *requirements,
+        *platforms, f"--dest={cache}",
     ]  # fmt: skip
-    offline = [*pip_download, "--no-index", f"--find-links={cache}", f"--dest={into}"]
-    if subprocess.run(offline, cwd=PROJECT, capture_output=True).returncode != 0:
-        run(*pip_download, f"--dest={cache}")
-        run(*offline)
-
-
-def download_dependencies(into, cache):
-    download(["--require-hashes", f"--requirement={LOCK}"], into, cache)
-    # uv installs the release on the host (deploy/ansible/roles/app): the
-    # version `make deploy-tools` pinned here.
-    download([f"uv=={version('uv')}"], into, cache)
+    run(*pip_download, "--require-hashes", f"--requirement={LOCK}")
+    run(*pip_download, f"uv=={version('uv')}")
+    if not take_from_cache(into, cache):
+        sys.exit(f"the wheel cache {cache} lacks a wheel the lock names")
 
 
 def wheel_content(wheel):
@@ -106,8 +156,9 @@ def main(output):
         shutil.rmtree(output)
     wheels = output / "wheels"
     wheels.mkdir(parents=True)
-    wheel = build_wheel(wheels)
-    download_dependencies(wheels, output.parent / "wheel-cache")
+    cache = output.parent / "wheel-cache"
+    wheel = build_wheel(wheels, cache)
+    download_dependencies(wheels, cache)
     (output / "requirements.txt").write_text(LOCK.read_text() + requirement_line(wheel))
     for name in SHIPPED:
         target = output / name
