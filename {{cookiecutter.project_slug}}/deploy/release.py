@@ -33,12 +33,11 @@ SHIPPED = (
     # The units, installed from the release (roles/app/tasks/units.yml).
     *sorted(str(p.relative_to(PROJECT)) for p in PROJECT.glob("deploy/systemd/*")),
 )
-# What no build reads: left out of the source's hash.
-NOT_SOURCE = {
-    ".venv", "build", ".git", "__pycache__", ".pytest_cache", ".ruff_cache",
-    ".postgres", "staticfiles", "node_modules",
-}  # fmt: skip
-NOT_SOURCE_SUFFIXES = {".pyc", ".sqlite3", ".log"}
+# What a build reads: the files in these at the top, and below it every
+# folder but these and the hidden ones (.venv, .git, the tools' caches);
+# the development database and .env at the top are left out.
+SOURCE_AT_TOP = ("pyproject.toml", "README.md", "MANIFEST.in", "LICENSE")
+NOT_SOURCE = {"build", "__pycache__", "staticfiles", "node_modules"}
 # What Debian 12's Python 3.11 on x86_64 accepts; pip needs each named.
 PLATFORMS = (
     "manylinux_2_36_x86_64",
@@ -57,10 +56,13 @@ def source_digest():
     not built again."""
     digest = hashlib.sha256()
     for folder, subfolders, files in os.walk(PROJECT):
-        subfolders[:] = sorted(d for d in subfolders if d not in NOT_SOURCE)
+        subfolders[:] = sorted(
+            d for d in subfolders if d not in NOT_SOURCE and not d.startswith(".")
+        )
+        top = Path(folder) == PROJECT
         for name in sorted(files):
             path = Path(folder) / name
-            if path.suffix not in NOT_SOURCE_SUFFIXES:
+            if name in SOURCE_AT_TOP if top else path.suffix != ".pyc":
                 digest.update(f"{path.relative_to(PROJECT)}\0".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
