@@ -80,13 +80,15 @@ def read_events(path):
 
 
 def task_file(path):
-    """The task's role and file, from Ansible's "FILE:LINE"."""
+    """The task's role and file, from Ansible's "FILE:LINE": ("app",
+    "release.yml"), ("app", "handlers/main.yml"), or ("", "site.yml")."""
     file = Path(path.rsplit(":", 1)[0])
     parts = file.parts
-    if "roles" in parts:
-        at = len(parts) - 1 - parts[::-1].index("roles")
-        return parts[at + 1], file.name
-    return "", file.name
+    if "roles" not in parts:
+        return "", file.name
+    at = len(parts) - 1 - parts[::-1].index("roles")
+    folder = parts[-2]
+    return parts[at + 1], file.name if folder == "tasks" else f"{folder}/{file.name}"
 
 
 def phase_of(task):
@@ -94,10 +96,12 @@ def phase_of(task):
         return "facts"
     role, file = task_file(task["path"])
     role = role or task["role"]
+    # Ansible names a role's task "ROLE : NAME".
+    name = task["name"].removeprefix(f"{role} : ")
     for rule_role, rule_file, name_start, phase in RULES:
         if role != rule_role or rule_file not in ("", file):
             continue
-        if task["name"].startswith(name_start):
+        if name.startswith(name_start):
             return phase
     return "other"
 

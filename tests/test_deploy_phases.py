@@ -83,3 +83,12 @@ def test_every_task_of_the_app_role_has_a_phase_of_its_own():
         for n in names
     }
     assert {"upload", "install", "gate", "migrate", "collectstatic"} <= by_phase
+
+
+def test_ansible_s_role_prefix_and_handlers_are_read():
+    handler = task(0, "app : Restart the app", "/p/roles/app/handlers/main.yml:7")
+    assert phase_of(handler) == "switch"
+    upload = task(0, "app : Upload it", "/p/roles/app/tasks/release.yml:30")
+    assert phase_of(upload) == "upload"
+    setup = task(0, "app : Create the folder", "/p/roles/app/tasks/main.yml:8")
+    assert phase_of(setup) == "setup"
