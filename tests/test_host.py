@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.deploy_phases import PHASES, RUNS
 from generator.hosts.network import leftovers
 from generator.hosts.stack import host_stack
 
@@ -80,6 +81,12 @@ def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
     assert figures["open_ports_after"] == web
     if lynis:
         assert figures["lynis_after"] > figures["lynis_before"]
+    # Each timed deploy's phases account for its seconds, from `make deploy`
+    # to its last line (rounding aside).
+    for name in RUNS:
+        phases = sum(figures[f"{name}_phase_{phase}_s"] for phase in PHASES)
+        assert abs(phases - figures[f"{name}_s"]) < 1.5, (name, phases)
+        assert figures[f"{name}_to_last_health_s"] <= figures[f"{name}_s"]
     FIGURES[variant.name] = figures
 
 
