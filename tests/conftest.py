@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.deploy_phases import phase_table
+
 from .helpers import FIGURES, TEMPLATE, TIMINGS, VARIANT_PARAMS, VARIANTS, Baked
 
 
@@ -48,4 +50,9 @@ def pytest_terminal_summary(terminalreporter):
     for name, figures in FIGURES.items():
         terminalreporter.section(f"figures: {name}")
         for figure, value in figures.items():
-            terminalreporter.write_line(f"{figure:<28} {value}")
+            if "_phase_" not in figure:
+                terminalreporter.write_line(f"{figure:<28} {value}")
+        # The deploys' phases, as one table (generator/deploy_phases.py).
+        if any("_phase_" in figure for figure in figures):
+            for line in phase_table(figures).splitlines():
+                terminalreporter.write_line(line)
