@@ -19,7 +19,7 @@ def task(t, name, path, role="", action="ansible.builtin.command"):
 
 
 def test_each_task_owns_the_time_until_the_next_and_the_phases_add_up():
-    release = "/p/deploy/ansible/roles/app/tasks/release.yml:9"
+    release = "/p/deploy/ansible/roles/app/tasks/install.yml:9"
     events = [
         {"event": "loaded", "t": 104.0},
         task(105.0, "Gathering Facts", "/p/site.yml:3", action="gather_facts"),
@@ -76,19 +76,20 @@ def test_every_task_of_the_app_role_has_a_phase_of_its_own():
             found = phase_of({"name": name, "path": f"{path}:1", "role": "app",
                               "action": "x"})  # fmt: skip
             assert found in PHASES and found != "other", (path.name, name)
-    install = ROLES / "app" / "tasks" / "release.yml"
-    names = list(_task_names(yaml.safe_load(install.read_text())))
-    by_phase = {
-        phase_of({"name": n, "path": f"{install}:1", "role": "app", "action": "x"})
-        for n in names
-    }
+    by_phase = set()
+    for file in ("release.yml", "install.yml", "prove.yml"):
+        path = ROLES / "app" / "tasks" / file
+        by_phase |= {
+            phase_of({"name": n, "path": f"{path}:1", "role": "app", "action": "x"})
+            for n in _task_names(yaml.safe_load(path.read_text()))
+        }
     assert {"upload", "install", "gate", "migrate", "collectstatic"} <= by_phase
 
 
 def test_ansible_s_role_prefix_and_handlers_are_read():
     handler = task(0, "app : Restart the app", "/p/roles/app/handlers/main.yml:7")
     assert phase_of(handler) == "switch"
-    upload = task(0, "app : Upload it", "/p/roles/app/tasks/release.yml:30")
+    upload = task(0, "app : Upload it", "/p/roles/app/tasks/install.yml:30")
     assert phase_of(upload) == "upload"
     setup = task(0, "app : Create the folder", "/p/roles/app/tasks/main.yml:8")
     assert phase_of(setup) == "setup"
