@@ -64,7 +64,7 @@ def verify_host_command(project, variant_name, figures, by_hand, lynis):
 
 
 def _verify_host(project, figures_file, by_hand, lynis=True):
-    from generator.hosts.deploy_speed import speed_report
+    from generator.hosts.deploy_speed import missed_targets, speed_report
     from generator.hosts.proofs import run_proofs
     from generator.hosts.runbook import run_by_hand
     from generator.hosts.stack import host_stack
@@ -82,6 +82,7 @@ def _verify_host(project, figures_file, by_hand, lynis=True):
             raise click.ClickException("a proof failed (see above)")
     figures["total_s"] = round(time.perf_counter() - started, 1)
     if not by_hand:
+        figures["deploy_targets_missed"] = missed_targets(figures)
         click.echo(speed_report(figures))
     click.echo(f"proved {project} on a fresh host in {figures['total_s']:.0f}s")
     if figures_file:

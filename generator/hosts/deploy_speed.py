@@ -72,6 +72,11 @@ def targets_met(figures):
     ]
 
 
+def missed_targets(figures):
+    """The names of the targets the figures miss (a list for the JSON)."""
+    return [name for name, _, _, met in targets_met(figures) if not met]
+
+
 def speed_report(figures):
     """The phase table and the targets, as verify-host prints them last."""
     lines = ["seconds per phase of each timed deploy:", phase_table(figures)]
