@@ -179,3 +179,38 @@ def test_app_hosts_behind_a_load_balancer_need_postgresql(ansible_dir, tmp_path)
     assert layout["lb1"]["groups"] == ["db", "lb"]
     assert all(host["app_over_network"] for host in layout.values())
     assert all(host["database_over_network"] for host in layout.values())
+
+
+ROLES = TEMPLATE / "{{cookiecutter.project_slug}}" / "deploy" / "ansible" / "roles"
+# Modules that change a host whenever they do anything.
+WRITERS = (
+    "apt", "copy", "file", "group", "systemd_service", "template", "unarchive", "user",
+)  # fmt: skip
+# The gate's start and stop of its side socket: a pair that leaves the host
+# as it found it (roles/app/tasks/gate.yml says so).
+LEAVES_THE_HOST_AS_IT_WAS = {
+    ("gate.yml", "Start the release on its side socket"),
+    ("gate.yml", "Stop the side socket's release"),
+}
+
+
+def _tasks(entries):
+    for entry in entries or ():
+        yield entry
+        for key in ("block", "rescue", "always"):
+            yield from _tasks(entry.get(key))
+
+
+def test_no_task_that_changes_the_host_hides_it():
+    hidden = set()
+    for path in sorted([*ROLES.glob("*/tasks/*.yml"), *ROLES.glob("*/handlers/*.yml")]):
+        for task in _tasks(yaml.safe_load(path.read_text())):
+            module = next((key for key in task if key.startswith("ansible.")), "")
+            if (
+                module.rsplit(".", 1)[-1] in WRITERS
+                and task.get("changed_when") is False
+            ):
+                hidden.add((path.name, task["name"]))
+    assert hidden == LEAVES_THE_HOST_AS_IT_WAS
+    gate = (ROLES / "app" / "tasks" / "gate.yml").read_text()
+    assert gate.count("leaves the host") + gate.count("as it was") >= 2
