@@ -4,8 +4,6 @@ is written, and saved for a retry when the template refuses them."""
 
 import difflib
 import json
-import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -77,16 +75,6 @@ def _check_answers(answers, context):
             )
 
 
-@contextmanager
-def _importable(folder):
-    """Let cookiecutter import the template's own Jinja extensions."""
-    sys.path.append(str(folder))
-    try:
-        yield
-    finally:
-        sys.path.remove(str(folder))
-
-
 def ask(template_dir, answers):
     """cookiecutter's own prompts, offering these answers as the defaults;
     returns every answer, the derived ones (project_slug, ...) included."""
@@ -99,8 +87,7 @@ def ask(template_dir, answers):
         default_context=get_user_config()["default_context"],
         extra_context=answers,
     )
-    with _importable(template_dir):
-        given = prompt_for_config(context, no_input=False)
+    given = prompt_for_config(context, no_input=False)
     return {
         key: _as_in_template(value, context["cookiecutter"][key])
         for key, value in given.items()

@@ -1,9 +1,11 @@
 """Check every answer before cookiecutter writes a file.
 
-Each check says what is wrong with a value and what would do, or returns None.
+First that this cookiecutter is new enough to bake the template at all; then
+each check says what is wrong with a value and what would do, or returns None.
 All problems are printed at once with how to retry, and the hook exits 1.
 """
 
+import importlib.metadata
 import json
 import keyword
 import os
@@ -27,6 +29,10 @@ RESERVED_SLUGS = frozenset({
     "rest_framework_simplejwt", "test", "tests", "whitenoise",
 })
 # fmt: on
+# 2.2 brought yes/no answers, __prompts__ and the templates/ folder that
+# includes are read from; older ones make a broken project or none.
+OLDEST_COOKIECUTTER = "2.2.0"
+
 # The slug names the service's system user too: useradd takes 32 characters,
 # systemd warns above 31 (utmp's UT_NAMESIZE less its NUL).
 MAX_SLUG_LENGTH = 31
@@ -34,6 +40,31 @@ MAX_SLUG_LENGTH = 31
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 DOMAIN_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
+
+
+def version_tuple(version):
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+def cookiecutter_problem(version):
+    """Why this cookiecutter cannot bake the template, or None."""
+    if version_tuple(version) < version_tuple(OLDEST_COOKIECUTTER):
+        return (
+            f"cookiecutter {version} is too old for this template, which needs "
+            f"{OLDEST_COOKIECUTTER} or newer: install the newest with "
+            "`pipx install cookiecutter`."
+        )
+    return None
+
+
+def running_cookiecutter():
+    """The version of the cookiecutter running this hook (the hook runs in its
+    Python), or None when something else runs it. Read from the installed
+    package's metadata: 2.2.0's own __version__ says 2.1.2.dev0."""
+    try:
+        return importlib.metadata.version("cookiecutter")
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def free_text_problem(value):
@@ -78,6 +109,18 @@ def domain_problem(domain):
     return None
 
 
+def yes_no_problem(value):
+    # cookiecutter before 2.7 keeps `api_docs=no` on its command line as the
+    # text "no", which every template condition would read as yes.
+    if not isinstance(value, bool):
+        return (
+            "is text, not yes or no: this cookiecutter takes yes/no answers from "
+            "its command line as text. Answer at the prompt, or install the "
+            "newest with `pipx install cookiecutter`."
+        )
+    return None
+
+
 def time_zone_problem(zone):
     # Django refuses to start with a zone the host's time zone database lacks.
     if zone not in zoneinfo.available_timezones():
@@ -104,6 +147,10 @@ CHECKS = (
     ("project_slug", slug_problem),
     ("author_email", email_problem),
     ("domain_name", domain_problem),
+    ("api_docs", yes_no_problem),
+    ("allow_registration", yes_no_problem),
+    ("example_api", yes_no_problem),
+    ("hsts_preload", yes_no_problem),
     ("time_zone", time_zone_problem),
     ("deploy_root", path_problem),
     ("http_port", port_problem),
@@ -136,6 +183,9 @@ def retry_hint(answers):
 
 
 def main():
+    version = running_cookiecutter()
+    if version and (problem := cookiecutter_problem(version)):
+        sys.exit(problem)
     answers = json.loads(ANSWERS_JSON)
     if problems := find_problems(answers):
         lines = ["The answers need fixing before the project can be made:"]

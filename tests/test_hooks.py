@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.answers import template_context
+
 from .helpers import BIN, TEMPLATE, VARIANTS, load_hook, load_module, run
 
 pre_gen = load_hook("pre_gen_project")
@@ -57,6 +59,44 @@ def test_each_bad_answer_is_named_with_its_value_and_a_fix(field, value, message
     assert len(problems) == 1
     assert problems[0].startswith(field) or field in problems[0]
     assert message in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("version", "too_old"),
+    [
+        ("1.7.3", True),
+        ("2.1.1", True),
+        ("2.1.2.dev0", True),
+        ("2.2.0", False),
+        ("2.7.1", False),
+        ("3.0.0a1", False),
+    ],
+)
+def test_cookiecutters_older_than_the_oldest_supported_are_refused(version, too_old):
+    problem = pre_gen.cookiecutter_problem(version)
+    assert (problem is not None) is too_old
+    if too_old:
+        assert f"cookiecutter {version} is too old" in problem
+        assert "pipx install cookiecutter" in problem
+        assert "\n" not in problem
+
+
+def test_the_hook_knows_its_own_cookiecutter():
+    from cookiecutter import __version__
+
+    assert pre_gen.running_cookiecutter() == __version__
+
+
+def test_every_yes_no_prompt_must_be_a_boolean():
+    context = template_context(TEMPLATE)
+    yes_no = {key for key, value in context.items() if isinstance(value, bool)}
+    checked = {
+        field for field, check in pre_gen.CHECKS if check is pre_gen.yes_no_problem
+    }
+    assert checked == yes_no
+    for field in yes_no:
+        problems = pre_gen.find_problems({**GOOD, field: "no"})
+        assert problems == [f"{field} 'no' {pre_gen.yes_no_problem('no')}"], problems
 
 
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS)
