@@ -5,10 +5,10 @@ each check says what is wrong with a value and what would do, or returns None.
 All problems are printed at once with how to retry, and the hook exits 1.
 """
 
+import difflib
 import importlib.metadata
 import json
 import keyword
-import os
 import re
 import sys
 import zoneinfo
@@ -121,11 +121,29 @@ def yes_no_problem(value):
     return None
 
 
+def closest_time_zone(zone):
+    """The zone someone typing `zone` most likely meant: the same name in
+    another case, a city's zone (`paris`), or a near miss, else None."""
+    zones = {name.lower(): name for name in zoneinfo.available_timezones()}
+    typed = zone.strip().lower().replace(" ", "_")
+    cities = {}
+    for name in zones.values():
+        cities.setdefault(name.rsplit("/", 1)[-1].lower(), []).append(name)
+    if typed in zones:
+        return zones[typed]
+    if len(cities.get(typed, [])) == 1:
+        return cities[typed][0]
+    close = difflib.get_close_matches(typed, zones, n=1, cutoff=0.8)
+    return zones[close[0]] if close else None
+
+
 def time_zone_problem(zone):
     # Django refuses to start with a zone the host's time zone database lacks.
-    if zone not in zoneinfo.available_timezones():
-        return "is not an IANA time zone: use e.g. 'UTC' or 'Europe/Berlin'."
-    return None
+    if zone in zoneinfo.available_timezones():
+        return None
+    if meant := closest_time_zone(zone):
+        return f"is not an IANA time zone: did you mean {meant!r}?"
+    return "is not an IANA time zone: use e.g. 'UTC' or 'Europe/Berlin'."
 
 
 def path_problem(root):
@@ -159,24 +177,41 @@ CHECKS = (
 
 
 def find_problems(answers):
-    """Every problem, each naming its field and value, then saying the fix."""
+    """Every problem as (field, message), the message naming the field and
+    its value, then saying the fix."""
     problems = [
-        f"{field} {answers[field]!r} {problem}"
+        (field, f"{field} {answers[field]!r} {problem}")
         for field, check in CHECKS
         if (problem := check(answers[field]))
     ]
     if str(answers["https_port"]) == str(answers["http_port"]):
-        problems.append("https_port equals http_port: give each listener its own.")
+        message = "https_port equals http_port: give each listener its own."
+        problems.append(("https_port", message))
     return problems
 
 
-def retry_hint(answers):
-    # cookiecutter saved the answers in its replay file before it ran this hook.
+def listing(problems):
+    """The problems as lines to print (prodstack new prints them too)."""
+    lines = ["The answers need fixing before the project can be made:"]
+    return lines + [f"  - {message}" for _, message in problems]
+
+
+def fields_in_words(problems):
+    """The fields to change, as `a, b and c`."""
+    fields = list(dict.fromkeys(field for field, _ in problems))
+    return ", ".join(fields[:-1]) + " and " * (len(fields) > 1) + fields[-1]
+
+
+def retry_hint(answers, fields):
+    # cookiecutter saved the answers in its replay file before it ran this
+    # hook. The file holds each answer twice: replaying reads the ones under
+    # "cookiecutter" and ignores the copy under "_cookiecutter".
     replay = Path("~/.cookiecutter_replay", Path(answers["_repo_dir"]).name + ".json")
     if not replay.expanduser().is_file():  # a replay_dir set in cookiecutter's config
         replay = Path("REPLAY_DIR", replay.name)
     return (
-        f"Your answers are saved in {replay}: fix them there, then run\n"
+        f'Change {fields} under "cookiecutter" in {replay} (the copy under '
+        '"_cookiecutter" is not read), then run:\n'
         f"  cookiecutter --replay-file {replay} "
         f"--output-dir {answers['_output_dir']} {answers['_template']}"
     )
@@ -188,12 +223,8 @@ def main():
         sys.exit(problem)
     answers = json.loads(ANSWERS_JSON)
     if problems := find_problems(answers):
-        lines = ["The answers need fixing before the project can be made:"]
-        lines += [f"  - {problem}" for problem in problems]
-        # prodstack new writes the answers to a file and prints its own command.
-        if not os.environ.get("PRODSTACK_NEW"):
-            lines.append(retry_hint(answers))
-        sys.exit("\n".join(lines))
+        hint = retry_hint(answers, fields_in_words(problems))
+        sys.exit("\n".join([*listing(problems), hint]))
 
 
 if __name__ == "__main__":
