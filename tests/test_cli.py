@@ -1,6 +1,7 @@
 """The prodstack CLI as people and CI drive it, and the CI workflows."""
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -239,6 +240,23 @@ def test_new_takes_a_template_from_a_git_url(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "my_api" / "manage.py").exists()
+
+
+def test_cookiecutter_bakes_a_published_copy_at_a_tag(tmp_path):
+    # What `cookiecutter gh:ORG/REPO --checkout v1.0.0` does, with a local
+    # git URL for GitHub's: clone, check out the tag, bake from the root.
+    repo = template_repo(tmp_path / "template")
+    git("tag", "v1.0.0", cwd=repo)
+    (repo / "cookiecutter.json").write_text("{}")  # a later, broken commit
+    git("commit", "-q", "-am", "after the release", cwd=repo)
+    result = run(
+        [BIN / "cookiecutter", "--no-input", "--checkout", "v1.0.0",
+         "-o", tmp_path / "out", f"git+file://{repo}"],
+        env={"HOME": str(tmp_path), "PATH": os.environ["PATH"]},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "my_api" / "manage.py").is_file()
+    assert (tmp_path / ".cookiecutters" / "template").is_dir()  # its clone
 
 
 def valid_workflow_jobs(workflow):

@@ -25,8 +25,12 @@ NEWEST = next(
     ]
     if pin.startswith("cookiecutter==")
 )
-# Debian 12's (apt install cookiecutter), and the last release before OLDEST.
-TOO_OLD = ["1.7.3", "2.1.1"]
+# Debian 12's (apt install cookiecutter, with the libraries apt brings along),
+# and the last release before OLDEST.
+TOO_OLD = {
+    "1.7.3": ["python-slugify==4.0.0", "Jinja2==3.1.2", "click==8.1.3"],
+    "2.1.1": [],
+}
 
 # What differs between two bakes by design: fresh secrets, and the answers
 # record, which names a checkout only from 2.4 on.
@@ -35,11 +39,11 @@ DIFFERS_BY_DESIGN = {".env", ".cruft.json"}
 
 @pytest.fixture(scope="session")
 def cookiecutter_bin(tmp_path_factory):
-    """cookiecutter==version's own venv, made once per version and session;
-    returns the folder of its scripts."""
+    """cookiecutter==version's own venv (with any libraries pinned as given),
+    made once per version and session; returns the folder of its scripts."""
     made = {}
 
-    def bin_of(version):
+    def bin_of(version, *libraries):
         if version not in made:
             venv = tmp_path_factory.mktemp(f"cookiecutter-{version}")
             created = run(
@@ -48,7 +52,7 @@ def cookiecutter_bin(tmp_path_factory):
             assert created.returncode == 0, created.stderr
             installed = run(
                 [BIN / "uv", "pip", "install", "--quiet", "--python",
-                 venv / "bin" / "python", f"cookiecutter=={version}"]
+                 venv / "bin" / "python", f"cookiecutter=={version}", *libraries]
             )  # fmt: skip
             assert installed.returncode == 0, installed.stderr
             made[version] = venv / "bin"
@@ -134,8 +138,9 @@ def test_an_older_cookiecutter_stops_before_writing_and_says_why(
 ):
     output = tmp_path / "out"
     output.mkdir()
+    bin_dir = cookiecutter_bin(version, *TOO_OLD[version])
     result = run(
-        [cookiecutter_bin(version) / "cookiecutter", "--no-input", "-o", output,
+        [bin_dir / "cookiecutter", "--no-input", "-o", output,
          TEMPLATE],
         env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
