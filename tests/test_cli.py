@@ -168,13 +168,17 @@ def test_new_refusal_saves_the_answers_and_its_retry_command_works(tmp_path):
     assert "removed prodstack-answers.yaml" in retried.stdout
 
 
-def test_a_time_zone_in_the_wrong_case_gets_a_did_you_mean(tmp_path):
-    answers = tmp_path / "answers.yaml"
-    answers.write_text("time_zone: europe/paris\n")
-    refused = run(
-        [PRODSTACK, "new", "--answers", answers.name, "--no-input", "-o", "out"],
-        cwd=tmp_path,
+def new_from_answers(folder, name, text):
+    """`prodstack new --answers NAME --no-input -o out` in folder, NAME
+    holding text."""
+    (folder / name).write_text(text)
+    return run(
+        [PRODSTACK, "new", "--answers", name, "--no-input", "-o", "out"], cwd=folder
     )
+
+
+def test_a_time_zone_in_the_wrong_case_gets_a_did_you_mean(tmp_path):
+    refused = new_from_answers(tmp_path, "answers.yaml", "time_zone: europe/paris\n")
     assert refused.returncode == 1
     assert (
         "  - time_zone 'europe/paris' is not an IANA time zone: did you mean "
@@ -188,14 +192,11 @@ def test_a_time_zone_in_the_wrong_case_gets_a_did_you_mean(tmp_path):
 
 def test_an_answers_file_of_ones_own_is_never_removed(tmp_path):
     # Named like the saved answers, but written by a person, not by a refusal.
-    answers = tmp_path / "prodstack-answers.yaml"
-    answers.write_text("project_name: Shop API\n")
-    result = run(
-        [PRODSTACK, "new", "--answers", answers.name, "--no-input", "-o", "out"],
-        cwd=tmp_path,
+    result = new_from_answers(
+        tmp_path, "prodstack-answers.yaml", "project_name: Shop API\n"
     )
     assert result.returncode == 0, result.stderr
-    assert answers.is_file()
+    assert (tmp_path / "prodstack-answers.yaml").is_file()
     assert "removed" not in result.stdout
 
 
