@@ -153,6 +153,28 @@ def test_an_older_cookiecutter_stops_before_writing_and_says_why(
     assert list(output.iterdir()) == []
 
 
+def test_debian_12s_cookiecutter_asking_questions_writes_nothing(
+    cookiecutter_bin, tmp_path
+):
+    # 1.7.3 asks for dict values too (_jinja2_env_vars) and, with click 8,
+    # cannot take their default: it never reaches the hook. What it must not
+    # do is leave anything behind; the README's first lines say to use pipx.
+    bin_dir = cookiecutter_bin("1.7.3", *TOO_OLD["1.7.3"])
+    result = subprocess.run(
+        [bin_dir / "cookiecutter", "-o", tmp_path / "out", TEMPLATE],
+        input="\n" * 40,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 1
+    assert "_jinja2_env_vars [default]: Error: Unable to decode to JSON." in (
+        result.stdout + result.stderr
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_yes_no_answers_on_an_older_command_line_are_refused(
     cookiecutter_bin, tmp_path
 ):
