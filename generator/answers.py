@@ -3,12 +3,14 @@ own prompts: checked against the template's cookiecutter.json before anything
 is written, and saved for a retry when the template refuses them."""
 
 import difflib
+import importlib.util
 import json
-import sys
-from contextlib import contextmanager
+import shlex
 from pathlib import Path
 
 import yaml
+
+from generator import TEMPLATE_DIR
 
 
 class AnswersError(Exception):
@@ -77,18 +79,9 @@ def _check_answers(answers, context):
             )
 
 
-@contextmanager
-def _importable(folder):
-    """Let cookiecutter import the template's own Jinja extensions."""
-    sys.path.append(str(folder))
-    try:
-        yield
-    finally:
-        sys.path.remove(str(folder))
-
-
-def ask(template_dir, answers):
-    """cookiecutter's own prompts, offering these answers as the defaults;
+def ask(template_dir, answers, no_input=False):
+    """cookiecutter's own prompts, offering these answers as the defaults (or,
+    with no_input, the defaults taken without asking, as cookiecutter would);
     returns every answer, the derived ones (project_slug, ...) included."""
     from cookiecutter.config import get_user_config
     from cookiecutter.generate import generate_context
@@ -99,8 +92,7 @@ def ask(template_dir, answers):
         default_context=get_user_config()["default_context"],
         extra_context=answers,
     )
-    with _importable(template_dir):
-        given = prompt_for_config(context, no_input=False)
+    given = prompt_for_config(context, no_input=no_input)
     return {
         key: _as_in_template(value, context["cookiecutter"][key])
         for key, value in given.items()
@@ -115,11 +107,57 @@ def _as_in_template(value, default):
     return value
 
 
-def save_answers(answers, path):
+def template_hook(template_dir, name):
+    """One of the template's hooks as a module, unrendered, for the functions
+    it shares with prodstack: the pre-gen checks (find_problems, listing,
+    fields_in_words), run before anything is baked, and the post-gen
+    next_steps."""
+    path = Path(template_dir) / "hooks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    return hook
+
+
+SAVED_ANSWERS = Path("prodstack-answers.yaml")
+SAVED_HEADER = "# Answers for prodstack new, saved when the template refused some.\n"
+
+
+def save_answers(answers, path, fields, retry):
     header = (
-        "# Answers for prodstack new. Fix the ones it named, then run the command\n"
-        "# it printed. Delete project_slug or deploy_root to have them derived again\n"
-        "# from project_name.\n"
+        f"{SAVED_HEADER}"
+        f"# Change {fields}, then run: {retry}\n"
+        "# Delete project_slug or deploy_root to have them derived again from\n"
+        "# project_name. prodstack new removes this file once the project is made.\n"
     )
     text = yaml.safe_dump(answers, sort_keys=False, allow_unicode=True)
     Path(path).write_text(header + text)
+
+
+def is_saved_answers(path):
+    """Whether path is a file save_answers wrote (and so may be removed)."""
+    try:
+        return Path(path).read_text().startswith(SAVED_HEADER)
+    except OSError:
+        return False
+
+
+def retry_command(output_dir, template):
+    """The command that makes the project from the saved answers."""
+    command = ["prodstack", "new", "--answers", str(SAVED_ANSWERS), "--no-input"]
+    if output_dir != Path("."):
+        command += ["-o", str(output_dir)]
+    if template != str(TEMPLATE_DIR):
+        command += ["--template", template]
+    return shlex.join(command)
+
+
+def forget_saved_answers(answers_file):
+    """Remove the saved answers once a retry from them made the project (which
+    records them in .cruft.json); True when it did. A person's own file of
+    the same name stays."""
+    saved = Path(answers_file).resolve() == SAVED_ANSWERS.resolve()
+    if saved and is_saved_answers(answers_file):
+        Path(answers_file).unlink()
+        return True
+    return False

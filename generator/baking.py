@@ -1,7 +1,9 @@
 """Baking for the commands: a variant or the given answers into a folder,
-and a generated project's folder as the commands that also take --variant
-name it."""
+the template from a folder or a git URL, and a generated project's folder as
+the commands that also take --variant name it."""
 
+import logging
+import os
 import shutil
 import tempfile
 import time
@@ -11,6 +13,7 @@ from pathlib import Path
 import click
 
 from generator import TEMPLATE_DIR
+from generator.answers import AnswersError
 from generator.variants import get_variant
 
 
@@ -21,16 +24,67 @@ def bake(answers, output_dir, template=TEMPLATE_DIR):
 
     started = time.perf_counter()
     click.echo(f"baking {template} into {output_dir} ...")
-    path = Path(
-        cookiecutter(
-            str(template),
-            no_input=True,
-            extra_context=answers,
-            output_dir=str(output_dir),
+    # The commands that make a project for a person print its next steps
+    # after their own lines; the others bake only to run it themselves.
+    os.environ["PRODSTACK_NO_NEXT_STEPS"] = "1"
+    try:
+        path = Path(
+            cookiecutter(
+                str(template),
+                no_input=True,
+                extra_context=answers,
+                output_dir=str(output_dir),
+            )
         )
-    )
+    finally:
+        del os.environ["PRODSTACK_NO_NEXT_STEPS"]
     click.echo(f"baked {path} in {time.perf_counter() - started:.2f}s")
     return path
+
+
+def bake_new(answers, output_dir, template):
+    """Bake, or leave nothing behind and say why; return the project."""
+    from cookiecutter.exceptions import CookiecutterException, OutputDirExistsException
+
+    created_output_dir = not output_dir.exists()
+    # cookiecutter logs a traceback when a hook fails; the hook's own message
+    # on stderr is what a person needs.
+    logging.getLogger("cookiecutter").setLevel(logging.CRITICAL)
+    try:
+        return bake(answers, output_dir, template=template)
+    except CookiecutterException as error:
+        if created_output_dir and output_dir.is_dir() and not any(output_dir.iterdir()):
+            output_dir.rmdir()
+        if isinstance(error, OutputDirExistsException):
+            # cookiecutter says: Error: "out/my_api" directory already exists
+            where = str(error).split('"')[1]
+            raise click.ClickException(
+                f"{where} already exists: move it away, or choose another "
+                "--output-dir or project_slug"
+            ) from None
+        raise click.ClickException(str(error).splitlines()[0]) from None
+
+
+@contextmanager
+def template_folder(template):
+    """A local folder holding the template, cloning a git URL if need be."""
+    if Path(template).is_dir():
+        yield Path(template)
+        return
+    from cookiecutter.repository import determine_repo_dir
+
+    with tempfile.TemporaryDirectory(prefix="prodstack-template-") as clones:
+        try:
+            repo_dir, _ = determine_repo_dir(
+                template, {}, clones, checkout=None, no_input=True
+            )
+        except Exception as error:  # cookiecutter raises several kinds
+            reason = str(error) or "not a folder, and not a git URL cookiecutter knows"
+            raise AnswersError(
+                f"cannot fetch template {template}: {reason} (for a local git "
+                "repository use git+file:///path)"
+            ) from None
+        yield Path(repo_dir)
 
 
 @contextmanager

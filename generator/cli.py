@@ -1,30 +1,31 @@
 """The prodstack command line."""
 
 import json
-import logging
-import os
-import shlex
 import shutil
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from generator import TEMPLATE_DIR
 from generator.answers import (
+    SAVED_ANSWERS,
     AnswersError,
     ask,
     check_answers,
     derived_keys,
+    forget_saved_answers,
     read_answers_file,
+    retry_command,
     save_answers,
     template_context,
+    template_hook,
 )
 from generator.baking import (
     bake,
+    bake_new,
     project_argument,
     project_or_variant,
+    template_folder,
     variant_or_fail,
     verifiable_bake,
 )
@@ -92,7 +93,10 @@ def bake_command(name, output_dir):
     Example:
       prodstack bake default -o /tmp/projects
     """
-    bake(variant_or_fail(name).answers, output_dir)
+    answers = variant_or_fail(name).answers
+    project = bake(answers, output_dir)
+    steps = template_hook(TEMPLATE_DIR, "post_gen_project").next_steps(answers, project)
+    click.echo("\n".join(steps))
 
 
 @main.command("new")
@@ -119,7 +123,8 @@ def new_command(template, variant_name, answers_file, no_input, output_dir):
     With --answers, values the template derives (project_slug, deploy_root)
     follow the file's project_name unless the file sets them as well. When
     the template refuses an answer, nothing is written but the answers, to
-    prodstack-answers.yaml, with the command that retries from them.
+    prodstack-answers.yaml, with the keys to change and the command that
+    retries from them; once that retry makes the project, the file goes.
 
     \b
     Examples:
@@ -131,7 +136,7 @@ def new_command(template, variant_name, answers_file, no_input, output_dir):
     """
     answers = dict(variant_or_fail(variant_name).answers) if variant_name else {}
     try:
-        with _template_dir(template) as template_dir:
+        with template_folder(template) as template_dir:
             context = template_context(template_dir)
             if answers_file:
                 from_file = read_answers_file(answers_file)
@@ -142,82 +147,35 @@ def new_command(template, variant_name, answers_file, no_input, output_dir):
                     if key not in from_file:
                         answers.pop(key, None)
                 answers.update(from_file)
-            if not no_input:
-                answers = ask(template_dir, answers)
+            complete = ask(template_dir, answers, no_input=no_input)
+            checks = template_hook(template_dir, "pre_gen_project")
+            problems = checks.find_problems(complete)
+            next_steps = template_hook(template_dir, "post_gen_project").next_steps(
+                complete, output_dir / complete["project_slug"]
+            )
     except AnswersError as error:
         raise click.ClickException(str(error)) from None
-    _bake_new(answers, output_dir, template)
+    if problems:
+        # Prompted answers are saved whole; given ones as given (plus the
+        # refused), so that derived ones follow a changed project_name.
+        refused = {field: complete[field] for field, _ in problems}
+        saved = {**answers, **refused} if no_input else complete
+        _refuse(checks, problems, saved, retry_command(output_dir, template))
+    bake_new(complete, output_dir, template)
+    if answers_file and forget_saved_answers(answers_file):
+        click.echo(f"removed {answers_file}: the project's .cruft.json keeps them")
+    click.echo("\n".join(next_steps))
 
 
-SAVED_ANSWERS = Path("prodstack-answers.yaml")
-
-
-def _bake_new(answers, output_dir, template):
-    """Bake, or leave nothing behind and say how to try again."""
-    from cookiecutter.exceptions import (
-        CookiecutterException,
-        FailedHookException,
-        OutputDirExistsException,
+def _refuse(checks, problems, answers, retry):
+    """Save the answers for a retry, print the template's problems and fail,
+    naming the keys to change, the file and the command."""
+    fields = checks.fields_in_words(problems)
+    save_answers(answers, SAVED_ANSWERS, fields, retry)
+    click.echo("\n".join(checks.listing(problems)), err=True)
+    raise click.ClickException(
+        f"nothing was written. Change {fields} in {SAVED_ANSWERS}, then run: {retry}"
     )
-
-    created_output_dir = not output_dir.exists()
-    # cookiecutter logs a traceback when a hook refuses; the hook's own
-    # messages on stderr are what a person needs, and the hook leaves the
-    # retry command to us (PRODSTACK_NEW).
-    logging.getLogger("cookiecutter").setLevel(logging.CRITICAL)
-    os.environ["PRODSTACK_NEW"] = "1"
-    try:
-        bake(answers, output_dir, template=template)
-    except CookiecutterException as error:
-        if created_output_dir and output_dir.is_dir() and not any(output_dir.iterdir()):
-            output_dir.rmdir()
-        if isinstance(error, FailedHookException):
-            save_answers(answers, SAVED_ANSWERS)
-            raise click.ClickException(
-                f"nothing was written. The answers are in {SAVED_ANSWERS}: fix "
-                f"them there, then run: {_retry_command(output_dir, template)}"
-            ) from None
-        if isinstance(error, OutputDirExistsException):
-            # cookiecutter says: Error: "out/my_api" directory already exists
-            where = str(error).split('"')[1]
-            raise click.ClickException(
-                f"{where} already exists: move it away, or choose another "
-                "--output-dir or project_slug"
-            ) from None
-        raise click.ClickException(str(error).splitlines()[0]) from None
-    finally:
-        os.environ.pop("PRODSTACK_NEW", None)
-
-
-def _retry_command(output_dir, template):
-    command = ["prodstack", "new", "--answers", str(SAVED_ANSWERS), "--no-input"]
-    if output_dir != Path("."):
-        command += ["-o", str(output_dir)]
-    if template != str(TEMPLATE_DIR):
-        command += ["--template", template]
-    return shlex.join(command)
-
-
-@contextmanager
-def _template_dir(template):
-    """A local folder holding the template, cloning a git URL if need be."""
-    if Path(template).is_dir():
-        yield Path(template)
-        return
-    from cookiecutter.repository import determine_repo_dir
-
-    with tempfile.TemporaryDirectory(prefix="prodstack-template-") as clones:
-        try:
-            repo_dir, _ = determine_repo_dir(
-                template, {}, clones, checkout=None, no_input=True
-            )
-        except Exception as error:  # cookiecutter raises several kinds
-            reason = str(error) or "not a folder, and not a git URL cookiecutter knows"
-            raise AnswersError(
-                f"cannot fetch template {template}: {reason} (for a local git "
-                "repository use git+file:///path)"
-            ) from None
-        yield Path(repo_dir)
 
 
 @main.command("verify")

@@ -1,10 +1,11 @@
 """Finish the generated project: prune unused options, record the answers,
-and make .env with fresh secrets.
+make .env with fresh secrets, and say what to do next.
 
 Standard library only: this runs in whatever Python runs cookiecutter, offline.
 """
 
 import json
+import os
 import runpy
 import shutil
 from pathlib import Path
@@ -113,6 +114,33 @@ def make_env_file(project):
     env_file["make_env_file"](project)
 
 
+def next_steps(answers, project):
+    """What a person does with the new project, in a few lines (prodstack
+    new and bake print these too)."""
+    # cookiecutter runs this hook in the project; the shell's PWD is where the
+    # person typed the command.
+    here = os.environ.get("PWD")
+    folder = os.path.relpath(project, here) if here else str(project)
+    if folder.startswith(".."):
+        folder = str(project)
+    lines = [
+        f"Made {folder}. Next:",
+        f"  cd {folder}",
+        '  git init && git add -A && git commit -m "New project"',
+    ]
+    if answers["database"] == "postgresql":
+        lines.append(
+            "  make db     # a throwaway PostgreSQL for make dev and make test"
+        )
+    lines += [
+        "  make dev    # .env, venv, install, migrate, serve on 127.0.0.1:8000",
+        "  make test   # the project's own tests",
+        "The deploy starts in deploy/README.md: your host goes in "
+        "deploy/ansible/inventory.yml, then make deploy.",
+    ]
+    return lines
+
+
 def main():
     answers = json.loads(ANSWERS_JSON)
     project = Path.cwd()
@@ -122,6 +150,10 @@ def main():
         path.write_text(without_unused(path.read_text(), answers))
     (project / ".cruft.json").write_text(answers_record(answers))
     make_env_file(project)
+    # prodstack prints them itself, after its own lines, or not at all for a
+    # project it bakes only to verify.
+    if not os.environ.get("PRODSTACK_NO_NEXT_STEPS"):
+        print("\n".join(next_steps(answers, project)))
 
 
 if __name__ == "__main__":

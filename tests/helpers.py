@@ -66,7 +66,6 @@ def run(command, **kwargs):
 
 TEMPLATE_PARTS = (
     "cookiecutter.json",
-    "prodstack_filters.py",
     "hooks",
     "templates",
     "{{cookiecutter.project_slug}}",

@@ -254,7 +254,8 @@ LONG_NAME = "Wholesale Orders Reconciliation Invoices Payments Settlement"
         ("Config", "config_api"),
         ("Email", "email_api"),
         (LONG_NAME, "wholesale_orders_reconciliation"),
-        ("Supercalifragilisticexpialidocious" * 2, "supercalifragilisticexpialidoci"),
+        ("Shop", "shop_api"),
+        ("Supercalifragilisticexpialidocious" * 2, "supercalifragilisticexpiali_api"),
     ],
 )
 def test_any_project_name_gets_a_slug_that_bakes(cookies, name, slug):

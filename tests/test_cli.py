@@ -1,6 +1,7 @@
 """The prodstack CLI as people and CI drive it, and the CI workflows."""
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -9,7 +10,9 @@ import yaml
 
 from generator.answers import template_context
 
-from .helpers import BIN, TEMPLATE, VARIANTS, git, run, template_repo
+from .helpers import BIN, TEMPLATE, VARIANTS, git, load_hook, run, template_repo
+
+post_gen = load_hook("post_gen_project")
 
 PRODSTACK = BIN / "prodstack"
 
@@ -42,7 +45,10 @@ def test_new_from_a_variant(tmp_path):
     assert result.returncode == 0, result.stderr
     project = tmp_path / VARIANTS["minimal"].slug
     assert (project / ".env").exists()
-    assert f"baked {project} in" in result.stdout
+    # The next steps come last, once: not from the hook in the middle too.
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith(f"baked {project} in")
+    assert lines[2:] == post_gen.next_steps(VARIANTS["minimal"].answers, project)
 
 
 def test_new_from_an_answers_file_over_a_variant(tmp_path):
@@ -94,7 +100,10 @@ def test_new_asks_cookiecutters_questions(tmp_path):
         ("database: [sqlite\n", "is not valid YAML at line 2"),
         ("- a list\n", "must hold a mapping of answers"),
         ("", "answers.yaml holds no answers: write one per line as key: value"),
-        ("project_slug: django\n", "nothing was written. The answers are in"),
+        (
+            "project_slug: django\n",
+            "nothing was written. Change project_slug in prodstack-answers.yaml",
+        ),
     ],
     ids=[
         "unknown key",
@@ -141,7 +150,9 @@ def test_new_refusal_saves_the_answers_and_its_retry_command_works(tmp_path):
     assert "time_zone 'Mars/Olympus' is not an IANA time zone" in refused.stderr
     assert "--replay-file" not in refused.stderr  # the hook leaves retrying to us
     retry = "prodstack new --answers prodstack-answers.yaml --no-input -o out"
-    assert refused.stderr.strip().endswith(retry)
+    assert refused.stderr.strip().endswith(
+        f"Change time_zone in prodstack-answers.yaml, then run: {retry}"
+    )
     assert not (tmp_path / "out").exists()
 
     saved = tmp_path / "prodstack-answers.yaml"
@@ -152,6 +163,41 @@ def test_new_refusal_saves_the_answers_and_its_retry_command_works(tmp_path):
     assert retried.returncode == 0, retried.stderr
     settings = tmp_path / "out" / "my_api" / "config" / "settings" / "base.py"
     assert 'TIME_ZONE = "Asia/Tokyo"' in settings.read_text()
+    # The project records its answers; the saved ones have done their work.
+    assert not saved.exists()
+    assert "removed prodstack-answers.yaml" in retried.stdout
+
+
+def new_from_answers(folder, name, text):
+    """`prodstack new --answers NAME --no-input -o out` in folder, NAME
+    holding text."""
+    (folder / name).write_text(text)
+    return run(
+        [PRODSTACK, "new", "--answers", name, "--no-input", "-o", "out"], cwd=folder
+    )
+
+
+def test_a_time_zone_in_the_wrong_case_gets_a_did_you_mean(tmp_path):
+    refused = new_from_answers(tmp_path, "answers.yaml", "time_zone: europe/paris\n")
+    assert refused.returncode == 1
+    assert (
+        "  - time_zone 'europe/paris' is not an IANA time zone: did you mean "
+        "'Europe/Paris'?\n"
+    ) in refused.stderr
+    assert "Error: nothing was written. Change time_zone in prodstack-answers.yaml" \
+        in refused.stderr  # fmt: skip
+    saved = yaml.safe_load((tmp_path / "prodstack-answers.yaml").read_text())
+    assert saved == {"time_zone": "europe/paris"}  # as given: the rest derives
+
+
+def test_an_answers_file_of_ones_own_is_never_removed(tmp_path):
+    # Named like the saved answers, but written by a person, not by a refusal.
+    result = new_from_answers(
+        tmp_path, "prodstack-answers.yaml", "project_name: Shop API\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "prodstack-answers.yaml").is_file()
+    assert "removed" not in result.stdout
 
 
 def test_new_into_an_existing_project_folder_says_so_once(tmp_path):
@@ -195,6 +241,23 @@ def test_new_takes_a_template_from_a_git_url(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "my_api" / "manage.py").exists()
+
+
+def test_cookiecutter_bakes_a_published_copy_at_a_tag(tmp_path):
+    # What `cookiecutter gh:ORG/REPO --checkout v1.0.0` does, with a local
+    # git URL for GitHub's: clone, check out the tag, bake from the root.
+    repo = template_repo(tmp_path / "template")
+    git("tag", "v1.0.0", cwd=repo)
+    (repo / "cookiecutter.json").write_text("{}")  # a later, broken commit
+    git("commit", "-q", "-am", "after the release", cwd=repo)
+    result = run(
+        [BIN / "cookiecutter", "--no-input", "--checkout", "v1.0.0",
+         "-o", tmp_path / "out", f"git+file://{repo}"],
+        env={"HOME": str(tmp_path), "PATH": os.environ["PATH"]},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "my_api" / "manage.py").is_file()
+    assert (tmp_path / ".cookiecutters" / "template").is_dir()  # its clone
 
 
 def valid_workflow_jobs(workflow):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.answers import template_context
+
 from .helpers import BIN, TEMPLATE, VARIANTS, load_hook, load_module, run
 
 pre_gen = load_hook("pre_gen_project")
@@ -43,7 +45,11 @@ GOOD = VARIANTS["default"].answers
         ("project_slug", "a" * 32, "longer than the 31 characters"),
         ("time_zone", "Mars Standard", "not an IANA time zone"),
         ("time_zone", "Mars/Olympus", "not an IANA time zone"),
-        ("time_zone", "Europe/Berln", "not an IANA time zone"),
+        ("time_zone", "Europe/Berln", "did you mean 'Europe/Berlin'?"),
+        ("time_zone", "europe/paris", "did you mean 'Europe/Paris'?"),
+        ("time_zone", "utc", "did you mean 'UTC'?"),
+        ("time_zone", "Paris", "did you mean 'Europe/Paris'?"),
+        ("time_zone", "america/new york", "did you mean 'America/New_York'?"),
         ("http_port", "0", "not a port"),
         ("https_port", "http", "not a port"),
         ("https_port", 80, "equals http_port"),
@@ -55,8 +61,55 @@ GOOD = VARIANTS["default"].answers
 def test_each_bad_answer_is_named_with_its_value_and_a_fix(field, value, message):
     problems = pre_gen.find_problems({**GOOD, field: value})
     assert len(problems) == 1
-    assert problems[0].startswith(field) or field in problems[0]
-    assert message in problems[0]
+    refused, text = problems[0]
+    assert refused == field
+    assert text.startswith(field)
+    assert message in text
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "Mars Standard", "Nowhere"])
+def test_a_time_zone_far_from_any_gets_examples_not_a_guess(zone):
+    assert pre_gen.closest_time_zone(zone) is None
+    assert "use e.g. 'UTC' or 'Europe/Berlin'" in pre_gen.time_zone_problem(zone)
+
+
+@pytest.mark.parametrize(
+    ("version", "too_old"),
+    [
+        ("1.7.3", True),
+        ("2.1.1", True),
+        ("2.1.2.dev0", True),
+        ("2.2.0", False),
+        ("2.7.1", False),
+        ("3.0.0a1", False),
+    ],
+)
+def test_cookiecutters_older_than_the_oldest_supported_are_refused(version, too_old):
+    problem = pre_gen.cookiecutter_problem(version)
+    assert (problem is not None) is too_old
+    if too_old:
+        assert f"cookiecutter {version} is too old" in problem
+        assert "pipx install cookiecutter" in problem
+        assert "\n" not in problem
+
+
+def test_the_hook_knows_its_own_cookiecutter():
+    from cookiecutter import __version__
+
+    assert pre_gen.running_cookiecutter() == __version__
+
+
+def test_every_yes_no_prompt_must_be_a_boolean():
+    context = template_context(TEMPLATE)
+    yes_no = {key for key, value in context.items() if isinstance(value, bool)}
+    checked = {
+        field for field, check in pre_gen.CHECKS if check is pre_gen.yes_no_problem
+    }
+    assert checked == yes_no
+    for field in yes_no:
+        problems = pre_gen.find_problems({**GOOD, field: "no"})
+        message = f"{field} 'no' {pre_gen.yes_no_problem('no')}"
+        assert problems == [(field, message)], problems
 
 
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS)
@@ -67,11 +120,15 @@ def test_every_variant_passes_validation(variant):
 def test_all_problems_are_reported_at_once():
     bad = {**GOOD, "project_slug": "json", "author_email": "x", "deploy_root": "srv"}
     problems = pre_gen.find_problems(bad)
-    assert [p.split()[0] for p in problems] == [
+    assert [field for field, _ in problems] == [
         "project_slug",
         "author_email",
         "deploy_root",
     ]
+    assert pre_gen.fields_in_words(problems) == (
+        "project_slug, author_email and deploy_root"
+    )
+    assert pre_gen.fields_in_words(problems[:1]) == "project_slug"
 
 
 def cookiecutter(home, *args):
@@ -110,29 +167,38 @@ def test_cookiecutter_cli_refuses_bad_answers_and_leaves_nothing(tmp_path, bad_a
     assert list(output.iterdir()) == []
 
 
-def test_a_refusal_says_how_to_retry_from_the_replay_file(tmp_path):
+def test_a_refusal_names_the_key_and_file_and_the_retry_works(tmp_path):
     output = tmp_path / "out"
     refused = cookiecutter(
-        tmp_path, "--no-input", "-o", output, TEMPLATE, "time_zone=Mars/Olympus"
+        tmp_path, "--no-input", "-o", output, TEMPLATE, "time_zone=europe/paris"
     )
     assert refused.returncode == 1
+    assert "time_zone 'europe/paris' is not an IANA time zone: did you mean " \
+        "'Europe/Paris'?" in refused.stderr  # fmt: skip
     replay = f"~/.cookiecutter_replay/{TEMPLATE.name}.json"
+    assert (
+        f'Change time_zone under "cookiecutter" in {replay} (the copy under '
+        '"_cookiecutter" is not read), then run:'
+    ) in refused.stderr
     retry = f"cookiecutter --replay-file {replay} --output-dir {output} {TEMPLATE}"
     assert retry in refused.stderr
-
-    # Fix the answer the hook named, in the file it named, and run its command.
     replay_file = Path(replay.replace("~", str(tmp_path)))
+    command = retry.replace("~", str(tmp_path)).split()[1:]
+
+    # The file holds time_zone twice; the copy the message warns of does nothing.
     context = json.loads(replay_file.read_text())
-    context["cookiecutter"]["time_zone"] = "Europe/Berlin"
+    assert context["_cookiecutter"]["time_zone"] == "europe/paris"
+    context["_cookiecutter"]["time_zone"] = "Europe/Paris"
     replay_file.write_text(json.dumps(context))
-    retried = cookiecutter(tmp_path, *retry.replace("~", str(tmp_path)).split()[1:])
+    assert cookiecutter(tmp_path, *command).returncode == 1
+
+    # The key it named, where it said: the retry makes the project.
+    context["cookiecutter"]["time_zone"] = "Europe/Paris"
+    replay_file.write_text(json.dumps(context))
+    retried = cookiecutter(tmp_path, *command)
     assert retried.returncode == 0, retried.stderr
-    assert (
-        'TIME_ZONE = "Europe/Berlin"'
-        in (
-            output / GOOD["project_slug"] / "config" / "settings" / "base.py"
-        ).read_text()
-    )
+    settings = output / GOOD["project_slug"] / "config" / "settings" / "base.py"
+    assert 'TIME_ZONE = "Europe/Paris"' in settings.read_text()
 
 
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS)
@@ -208,3 +274,32 @@ def test_baking_needs_no_network(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / GOOD["project_slug"] / ".env").exists()
+
+
+def test_a_bake_ends_with_the_next_steps(tmp_path):
+    result = run(
+        [BIN / "cookiecutter", "--no-input", TEMPLATE],
+        cwd=tmp_path,
+        env={**os.environ, "HOME": str(tmp_path), "PWD": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Made my_api. Next:",
+        "  cd my_api",
+        '  git init && git add -A && git commit -m "New project"',
+        "  make dev    # .env, venv, install, migrate, serve on 127.0.0.1:8000",
+        "  make test   # the project's own tests",
+        "The deploy starts in deploy/README.md: your host goes in "
+        "deploy/ansible/inventory.yml, then make deploy.",
+    ]
+    for target in ("dev:", "test:", "deploy:"):
+        assert f"\n{target}" in (tmp_path / "my_api" / "Makefile").read_text()
+    assert (tmp_path / "my_api" / "deploy" / "ansible" / "inventory.yml").is_file()
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS)
+def test_next_steps_start_a_database_where_the_project_needs_one(variant, tmp_path):
+    steps = post_gen.next_steps(variant.answers, tmp_path / variant.slug)
+    needs_one = variant.answers["database"] == "postgresql"
+    assert any(line.startswith("  make db ") for line in steps) is needs_one
+    assert steps[1] == f"  cd {tmp_path / variant.slug}"  # outside PWD: in full

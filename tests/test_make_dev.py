@@ -2,14 +2,17 @@
 PostgreSQL `make db` runs the database it needs."""
 
 import os
+import pwd
+import re
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -85,7 +88,7 @@ def test_make_dev_makes_env_installs_migrates_and_serves(cookies, tmp_path):
 @pytest.fixture
 def developer_dir():
     """A folder of the postgres system user, standing in for a developer's own
-    user: PostgreSQL refuses to run as root. (pytest's are private to root.)"""
+    user. (pytest's are private to root.)"""
     folder = Path(tempfile.mkdtemp(prefix="prodstack-make-db-"))
     folder.chmod(0o755)
     shutil.chown(folder, "postgres", "postgres")
@@ -93,11 +96,26 @@ def developer_dir():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_make_db_serves_make_dev_for_postgresql(cookies, developer_dir):
+def postmaster_uid(data_dir):
+    """The uid the cluster in data_dir runs as, from its postmaster's pid."""
+    pid = (data_dir / "postmaster.pid").read_text().split()[0]
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^Uid:\s+(\d+)", status, re.M)[1])
+
+
+@pytest.mark.parametrize("user", ["root", "postgres"])
+def test_make_db_serves_make_dev_for_postgresql(cookies, tmp_path, developer_dir, user):
+    """As root (PostgreSQL will not run as root; the README has people work as
+    root, in a folder closed to other users) and as a developer's own user."""
     variant = VARIANTS["postgresql"]
     slug = variant.slug
-    checkout = fresh_checkout(cookies, variant, developer_dir)
-    run(["chown", "-R", "postgres:postgres", checkout])
+    if user == "root":
+        checkout = fresh_checkout(cookies, variant, tmp_path)
+        as_user = []
+    else:
+        checkout = fresh_checkout(cookies, variant, developer_dir)
+        run(["chown", "-R", "postgres:postgres", checkout])
+        as_user = ["runuser", "-u", user, "--"]
     port = free_port()
     database_url = {
         "DATABASE_URL": f"postgres://{slug}:password@localhost:{port}/{slug}"
@@ -105,26 +123,81 @@ def test_make_db_serves_make_dev_for_postgresql(cookies, developer_dir):
 
     def make(*args):
         return run(
-            ["runuser", "-u", "postgres", "--", "make", "--no-print-directory", *args],
+            [*as_user, "make", "--no-print-directory", *args],
             cwd=checkout,
             env={**os.environ, **database_url},
         )
 
-    # No database yet: migrate fails and says how to get one.
+    # No database yet: migrate says why in one line, and how to get one
+    # (after whatever pip said while installing).
     migrate = make("migrate")
     assert migrate.returncode != 0
-    assert "make db" in migrate.stderr
-    assert f"createdb --owner={slug} {slug}" in migrate.stderr
+    assert "Traceback" not in migrate.stderr
+    said = migrate.stderr[migrate.stderr.find("Cannot migrate:") :]
+    assert said.startswith(
+        f'Cannot migrate: connection failed: connection to server at "127.0.0.1", '
+        f"port {port} failed: Connection refused\n"
+    ), migrate.stderr[-3000:]
+    assert "    make db\n" in said
+    assert f"    sudo -u postgres createdb --owner={slug} {slug}\n" in said
 
     started = make("db", f"DB_PORT={port}")
+    data_dir = Path(re.search(r"data in (\S+)/ ", started.stdout)[1])
+    if user == "root":
+        home = Path(pwd.getpwnam("postgres").pw_dir)
+        assert data_dir == home / ("make-db" + str(checkout).replace("/", "-"))
+    else:
+        data_dir = checkout / data_dir
     try:
         assert started.returncode == 0, started.stdout + started.stderr
         assert f"localhost:{port}" in started.stdout
+        assert postmaster_uid(data_dir) == pwd.getpwnam("postgres").pw_uid
         assert make("db", f"DB_PORT={port}").returncode == 0  # already running
         address = f"127.0.0.1:{free_port()}"
-        with make_dev(checkout, address, user="postgres", env=database_url) as log:
+        with make_dev(
+            checkout, address, user=as_user and user, env=database_url
+        ) as log:
             wait_for_health(address, log)
         assert health(address) is None
     finally:
         stopped = make("db-stop")
+        if user == "root":
+            shutil.rmtree(data_dir, ignore_errors=True)
     assert stopped.returncode == 0, stopped.stderr
+    assert not (data_dir / "postmaster.pid").exists()
+
+
+@contextmanager
+def taken_port():
+    """A port that something else listens on, at every address localhost
+    names (PostgreSQL listens on each of them)."""
+    addresses = socket.getaddrinfo("localhost", None, type=socket.SOCK_STREAM)
+    port = 0
+    with ExitStack() as listeners:
+        for family, kind, _, _, address in addresses:
+            listener = listeners.enter_context(socket.socket(family, kind))
+            listener.bind((address[0], port))
+            listener.listen()
+            port = listener.getsockname()[1]
+        yield port
+
+
+def test_make_db_names_a_taken_port(cookies, tmp_path):
+    checkout = fresh_checkout(cookies, VARIANTS["postgresql"], tmp_path)
+    slug = VARIANTS["postgresql"].slug
+    data_dir = Path(pwd.getpwnam("postgres").pw_dir) / (
+        "make-db" + str(checkout).replace("/", "-")
+    )
+    try:
+        with taken_port() as port:
+            started = run(
+                ["make", "--no-print-directory", "db", f"DB_PORT={port}"], cwd=checkout
+            )
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    assert started.returncode != 0
+    assert "Address already in use" in started.stderr
+    assert (
+        f"Port {port} is taken: make db DB_PORT={port + 1}, and in .env: "
+        f"DATABASE_URL=postgres://{slug}:password@localhost:{port + 1}/{slug}"
+    ) in started.stderr

@@ -27,17 +27,24 @@ class Step:
     command: str
     status: int | None = None
     answer: object = None
+    shown: str = ""  # the answer as the README prints it
+    keeps: tuple = ()  # ACCESS, REFRESH: the tokens a reader takes here
 
 
 def walkthrough():
     """The steps of the README's "Try it" section: each shell block with a
     curl or manage.py command, its expected status (a `# 201 Created` line)
-    and the JSON block that follows it, if any."""
+    and the JSON block that follows it, if any; and each block that has the
+    reader take tokens from the last answer (`REFRESH=eyJ...`)."""
     section = README.read_text().split("### Try it\n")[1].split("\n### ")[0]
     steps = []
     for language, body in re.findall(r"```(\w+)\n(.*?)```", section, re.S):
         if language == "json":
             steps[-1].answer = json.loads(body)
+            steps[-1].shown = body.strip()
+            continue
+        if keeps := re.findall(r"^(ACCESS|REFRESH)=", body, re.M):
+            steps.append(Step("", keeps=tuple(keeps)))
             continue
         status = re.match(r"# (\d{3}) ", body)
         command = re.sub(r"^#.*\n", "", body).replace("\\\n", " ").strip()
@@ -103,6 +110,18 @@ def matches(shown, actual):
     return shown == actual
 
 
+def compact(answer):
+    """JSON as the API sends it (DRF's renderer)."""
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_the_walkthrough_shows_answers_as_the_api_sends_them():
+    shown = [step.shown for step in walkthrough() if step.shown]
+    assert shown
+    for text in shown:
+        assert text == compact(json.loads(text))
+
+
 def test_the_walkthrough_has_the_requests_people_need():
     commands = " ".join(step.command for step in walkthrough())
     for path in ("/api/auth/token/", "/api/auth/me/", "/api/auth/token/refresh/"):
@@ -114,18 +133,20 @@ def test_the_walkthrough_has_the_requests_people_need():
 
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_the_walkthrough_answers_as_the_readme_says(live_server):
-    # Tokens are kept from each answer that brings them, as the README asks.
-    tokens = {}
+    # Tokens are taken from the last answer where the README has the reader
+    # take them (`REFRESH=eyJ...`), and only there.
+    tokens, last_answer = {}, None
     for step in walkthrough():
-        if step.command.startswith("curl"):
+        if step.keeps:
+            tokens.update({name: last_answer[name.lower()] for name in step.keeps})
+        elif step.command.startswith("curl"):
             command = Template(step.command).substitute(tokens)
             status, body = curl(command, live_server.url)
             answer = json.loads(body) if body else None
             assert status == step.status, f"{command}\n{status} {body[:300]}"
             assert matches(step.answer, answer), f"{command}\n{answer}"
-            for name in ("access", "refresh"):
-                if isinstance(answer, dict) and name in answer:
-                    tokens[name.upper()] = answer[name]
+            assert not body or body.decode() == compact(answer)
+            last_answer = answer
             # A password-reset message, which development prints, holds these.
             for name in ("uid", "token"):
                 if found := re.search(rf"{name}: (\S+)", last_message_body()):
