@@ -81,5 +81,7 @@ def test_deeply_nested_json_is_a_400(client, opening, closing):
 
 def test_deeply_nested_json_is_a_400_when_signed_in_too(auth_client):
     body = "[" * 100_000 + "]" * 100_000
-    response = auth_client.patch("/api/auth/me/", body, content_type="application/json")
+    response = auth_client.post(
+        "/api/auth/email/change/", body, content_type="application/json"
+    )
     assert_error(response, 400, "parse_error")
