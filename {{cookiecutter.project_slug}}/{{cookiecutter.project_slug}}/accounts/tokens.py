@@ -79,7 +79,10 @@ def blacklist_all(user_id):
     live = OutstandingToken.objects.filter(
         user_id=user_id, blacklistedtoken__isnull=True
     )
-    BlacklistedToken.objects.bulk_create(BlacklistedToken(token=t) for t in live)
+    # Two requests revoking at once both find the same live tokens.
+    BlacklistedToken.objects.bulk_create(
+        (BlacklistedToken(token=t) for t in live), ignore_conflicts=True
+    )
 
 
 def revoke_all_if_reused(raw_token):
