@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "config.errors.JsonErrorsMiddleware",
     "config.errors.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
