@@ -16,12 +16,6 @@ urlpatterns = [
     # Prometheus metrics; the Nginx site lets only the addresses it lists in.
     path("metrics", ExportToDjangoView, name="metrics"),
     path("api/auth/", include("{{ cookiecutter.project_slug }}.accounts.urls")),
-{% if cookiecutter.allow_registration %}
-    path(
-        "api/auth/",
-        include("{{ cookiecutter.project_slug }}.accounts.registration"),
-    ),
-{% endif %}
 {% if cookiecutter.example_api %}
     path("api/", include("{{ cookiecutter.project_slug }}.notes.urls")),
 {% endif %}
@@ -30,13 +24,17 @@ urlpatterns = [
 {% endif %}
 ]
 
-# Password resets are mailed: routed only where a mail server is set up.
-if settings.PASSWORD_RESET_BY_MAIL:
-    urlpatterns.append(
-        path(
-            "api/auth/",
-            include("{{ cookiecutter.project_slug }}.accounts.password_reset"),
+# What finishes by a mailed link is routed only where a mail server is set up.
+if settings.MAIL_ENABLED:
+    urlpatterns += [
+        path("api/auth/", include(f"{{ cookiecutter.project_slug }}.accounts.{module}"))
+        for module in (
+{% if cookiecutter.allow_registration %}
+            "registration",
+{% endif %}
+            "password_reset",
+            "email_change",
         )
-    )
+    ]
 if settings.ADMIN_PATH != "off":
     urlpatterns.append(path(f"{settings.ADMIN_PATH}/", admin.site.urls))

@@ -23,3 +23,12 @@ def test_swagger_ui_is_served_without_a_cdn(client):
 def test_schema_generates_without_warnings(tmp_path):
     call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
     assert (tmp_path / "s.yaml").stat().st_size > 0
+
+
+def test_swagger_ui_needs_no_inline_script(client):
+    page = client.get("/api/docs/")
+    assert b"<script>" not in page.content
+    assert "script-src" not in page["Content-Security-Policy"]
+    script = client.get("/api/docs/", {"script": ""})
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")

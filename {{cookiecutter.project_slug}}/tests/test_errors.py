@@ -81,5 +81,19 @@ def test_deeply_nested_json_is_a_400(client, opening, closing):
 
 def test_deeply_nested_json_is_a_400_when_signed_in_too(auth_client):
     body = "[" * 100_000 + "]" * 100_000
-    response = auth_client.patch("/api/auth/me/", body, content_type="application/json")
+    response = auth_client.post(
+        "/api/auth/email/change/", body, content_type="application/json"
+    )
     assert_error(response, 400, "parse_error")
+
+
+def test_every_answer_has_a_content_security_policy(client, admin_user):
+    api = client.get("/api/health/")
+    missing = client.get("/api/nothing-here/")
+    assert api["Content-Security-Policy"] == missing["Content-Security-Policy"]
+    assert "default-src 'none'" in api["Content-Security-Policy"]
+    client.force_login(admin_user)
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    assert "script-src" not in page["Content-Security-Policy"]
+    assert "default-src 'self'" in page["Content-Security-Policy"]

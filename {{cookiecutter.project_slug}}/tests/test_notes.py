@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -82,3 +84,23 @@ def test_list_costs_two_queries(auth_client, user, django_assert_num_queries):
     # The signed-in user's row, and one page of notes: no count, no join.
     with django_assert_num_queries(2):
         assert auth_client.get("/api/notes/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "position", ["p=notadate", "p=1", "r=1&p=x", "p=99999-01-01", "o=1&p=2025-13-40"]
+)
+def test_a_cursor_the_api_did_not_issue_is_a_404(auth_client, note, position):
+    cursor = base64.b64encode(position.encode()).decode()
+    response = auth_client.get("/api/notes/", {"cursor": cursor})
+    assert response.status_code == 404, response.content
+    assert response.json() == {"detail": "Invalid cursor", "code": "not_found"}
+
+
+def test_the_cursors_the_api_issues_still_work(auth_client, user):
+    Note.objects.bulk_create(
+        Note(owner=user, title=f"note {number}", body="") for number in range(25)
+    )
+    first = auth_client.get("/api/notes/").json()
+    second = auth_client.get(first["next"])
+    assert second.status_code == 200
+    assert len(first["results"]) + len(second.json()["results"]) == 25

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
+from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,10 @@ def test_requests_are_throttled_per_client(client, user, throttle_limit):
     for _ in range(throttle_limit("reset_mail")):
         assert ask(client, user.email).status_code == 202
     assert ask(client, user.email).status_code == 429
+
+
+def test_each_address_gets_a_few_messages_an_hour_from_any_client(user, settings):
+    for number in range(settings.MAIL_PER_ADDRESS_PER_HOUR + 3):
+        client = APIClient(REMOTE_ADDR=f"10.0.0.{number + 1}")
+        assert ask(client, user.email).status_code == 202
+    assert len(mail.outbox) == settings.MAIL_PER_ADDRESS_PER_HOUR

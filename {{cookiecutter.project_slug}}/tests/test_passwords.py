@@ -65,3 +65,11 @@ def test_a_change_ends_every_session_but_answers_a_new_pair(
         ).status_code
         == 200
     )
+
+
+def test_the_new_password_must_differ_from_the_current_one(auth_client, password):
+    response = change(auth_client, password, new=password)
+    assert response.status_code == 400
+    assert response.json()["fields"]["new_password"] == [
+        "The new password is the current one: choose another."
+    ]

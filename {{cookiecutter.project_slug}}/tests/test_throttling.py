@@ -3,11 +3,14 @@ and the admin's sign-in is limited like the API's."""
 
 import re
 import threading
+import time
 
 import pytest
 from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
+
+from {{ cookiecutter.project_slug }}.accounts.throttling import ScopedRateThrottle
 
 WRONG = {"username": "nobody", "password": "wrong"}
 
@@ -27,15 +30,19 @@ def test_requests_that_arrive_together_pass_exactly_the_limit(settings, throttle
     start = threading.Barrier(attempts)
     statuses = []
 
-    def sign_in():
+    def sign_in(number):
         client = APIClient()
+        # A username each: the per-username delay (signin.py) stays out of it.
+        guess = {**WRONG, "username": f"nobody{number}"}
         start.wait()
         try:
-            statuses.append(client.post("/api/auth/token/", WRONG).status_code)
+            statuses.append(client.post("/api/auth/token/", guess).status_code)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sign_in) for _ in range(attempts)]
+    threads = [
+        threading.Thread(target=sign_in, args=(number,)) for number in range(attempts)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -49,7 +56,12 @@ def test_refused_requests_count_too(client, throttle_limit):
         client.post("/api/auth/token/", WRONG)
     response = client.post("/api/auth/token/", WRONG)
     assert response.status_code == 429
-    assert 1 <= int(response["Retry-After"]) <= 60
+    # Into the next minute, which starts weighed down by this one's count.
+    assert 1 <= int(response["Retry-After"]) <= 2 * 60
+
+
+def reset(client, user):
+    return client.post("/api/auth/password/reset/", {"email": user.email})
 
 
 def admin_login(client, username, password):
@@ -84,3 +96,28 @@ def test_admin_sign_in_works_within_the_limit(admin_user):
     response = admin_login(browser, "ADMIN", "password")
     assert response.status_code == 302
     assert browser.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("early", [0, 1], ids=["on time", "a second early"])
+@pytest.mark.parametrize("past_the_hour", [False, True], ids=["same hour", "next hour"])
+def test_retry_after_says_when_a_request_will_pass(
+    user, throttle_limit, monkeypatch, early, past_the_hour
+):
+    # This hour, by the real clock, which the rows' expiry is judged by.
+    hour = int(time.time() // 3600) * 3600
+    clock = [hour + 600.0]
+    monkeypatch.setattr(ScopedRateThrottle, "timer", lambda self: clock[0])
+    client = APIClient()
+    for _ in range(throttle_limit("reset_mail")):
+        assert reset(client, user).status_code == 202
+    if past_the_hour:  # refused requests count: keep asking past the hour
+        clock[0] = hour + 3600 + 1.0
+        while (refused := reset(client, user)).status_code == 202:
+            pass
+    else:
+        refused = reset(client, user)
+    assert refused.status_code == 429
+    clock[0] += int(refused["Retry-After"]) - early
+    expected = 429 if early else 202
+    assert reset(client, user).status_code == expected

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.files.storage import FileSystemStorage
 
 from config.env import env_int, env_list
 from config.env_file import read_env_file
@@ -48,6 +49,7 @@ MIDDLEWARE = [
     "config.errors.JsonErrorsMiddleware",
     "config.errors.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,8 +93,14 @@ TEMPLATES = [
 # development and the tests use this one.
 {% if cookiecutter.database == "postgresql" %}
 DEFAULT_DATABASE_URL = "postgres://{{ cookiecutter.project_slug }}:password@localhost:5432/{{ cookiecutter.project_slug }}"
+# A database that does not answer is a 503 within seconds (config/errors.py),
+# not once the kernel gives up on the connection.
+DATABASE_OPTIONS = {"connect_timeout": 5}
 {% else %}
 DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# Each transaction takes the write lock as it begins, so writers that arrive
+# together wait their turn instead of failing to upgrade a read lock.
+DATABASE_OPTIONS = {"transaction_mode": "IMMEDIATE"}
 {% endif %}
 DATABASES = {
     # Connections are reused per worker (opening one anew cost a fifth of a
@@ -101,6 +109,7 @@ DATABASES = {
         default=DEFAULT_DATABASE_URL, conn_max_age=60, conn_health_checks=True
     )
 }
+DATABASES["default"].setdefault("OPTIONS", {}).update(DATABASE_OPTIONS)
 # The same backend, counting queries and their time for /metrics.
 DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
     "django.db.backends.", "django_prometheus.db.backends."
@@ -136,6 +145,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        # The map from names to hashed names lists every file: it is kept
+        # beside STATIC_ROOT, where nothing serves it.
+        "OPTIONS": {
+            "manifest_storage": FileSystemStorage(
+                location=STATIC_ROOT.with_name(f"{STATIC_ROOT.name}-manifest")
+            )
+        },
     },
 }
 
@@ -169,12 +185,14 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
-# Mail, for password resets: SMTP with STARTTLS, from the environment. Resets
-# are on where DJANGO_EMAIL_HOST names a server (development prints mail to
-# the console instead). Reset tokens last an hour, and each client may ask
-# for 5 an hour.
-PASSWORD_RESET_BY_MAIL = bool(os.environ.get("DJANGO_EMAIL_HOST"))
+# Mail: SMTP with STARTTLS, from the environment. What finishes by a mailed
+# link (sign-up, password reset, a new address) is on where DJANGO_EMAIL_HOST
+# names a server (development prints mail to the console instead). Links last
+# an hour; each client may ask for 5 resets an hour, and each address gets at
+# most 3 messages an hour, however many clients ask (accounts/mail.py).
+MAIL_ENABLED = bool(os.environ.get("DJANGO_EMAIL_HOST"))
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["reset_mail"] = "5/hour"
+MAIL_PER_ADDRESS_PER_HOUR = 3
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST") or "localhost"
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_USER", "")
@@ -182,11 +200,13 @@ EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("DJANGO_EMAIL_USE_TLS", "true").lower() != "false"
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "root@localhost"
-PASSWORD_RESET_TIMEOUT = 3600
-# A page of the project's front end that takes the token, e.g.
+PASSWORD_RESET_TIMEOUT = ACCOUNT_LINK_TIMEOUT = 3600
+# Pages of the project's front end that take a mailed token, e.g.
 # https://app.example.com/reset?uid={uid}&token={token}; unset, the message
 # names the API endpoint instead.
 PASSWORD_RESET_URL = os.environ.get("DJANGO_PASSWORD_RESET_URL", "")
+SIGN_UP_URL = os.environ.get("DJANGO_SIGN_UP_URL", "")
+EMAIL_CONFIRM_URL = os.environ.get("DJANGO_EMAIL_CONFIRM_URL", "")
 
 # JWT: access tokens cannot be revoked, so they live minutes; refresh tokens
 # rotate and the used one is blacklisted. Each settings module sets the keys.

@@ -8,7 +8,7 @@ from .base import REST_FRAMEWORK, SIMPLE_JWT
 DEBUG = True
 # Mail (password resets, say) is printed where runserver logs.
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-PASSWORD_RESET_BY_MAIL = True
+MAIL_ENABLED = True
 
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
     "rest_framework.renderers.JSONRenderer",

@@ -10,13 +10,13 @@ from config.logs import json_logging
 from config.sentry import init_sentry
 
 from .base import *  # noqa: F403
-from .base import PASSWORD_RESET_BY_MAIL, REST_FRAMEWORK, SECRET_KEY, SIMPLE_JWT
+from .base import MAIL_ENABLED, REST_FRAMEWORK, SECRET_KEY, SIMPLE_JWT
 
 require_env(
     "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", *jwt_keys.VARIABLES
 )
-if PASSWORD_RESET_BY_MAIL:
-    # Reset mail needs a sender the mail server accepts.
+if MAIL_ENABLED:
+    # Mail needs a sender the mail server accepts.
     require_env("DJANGO_DEFAULT_FROM_EMAIL")
 
 if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:

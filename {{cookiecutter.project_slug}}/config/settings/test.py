@@ -15,8 +15,8 @@ from .base import SIMPLE_JWT
 
 SECRET_KEY = "test-only-secret-key"
 
-# Mail stays in memory (Django's test runner sees to it), so resets are on.
-PASSWORD_RESET_BY_MAIL = True
+# Mail stays in memory (Django's test runner sees to it), so mailed links are on.
+MAIL_ENABLED = True
 
 # Hashing dominates login time; MD5 keeps the suite fast and is used nowhere else.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

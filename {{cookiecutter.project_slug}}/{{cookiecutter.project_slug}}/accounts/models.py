@@ -1,10 +1,10 @@
-import unicodedata
-
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models
 from django.db.models.functions import Lower
+
+from .addresses import normalize_email, validate_deliverable
 
 USERNAME_TAKEN = "A user with that username already exists."
 EMAIL_TAKEN = "A user with that email address already exists."
@@ -16,9 +16,9 @@ class UserManager(DjangoUserManager):
 
     @classmethod
     def normalize_email(cls, email):
-        # Compatibility forms folded (fullwidth letters become ASCII), and the
-        # whole address lowercased: nobody relies on a case-sensitive mailbox.
-        return unicodedata.normalize("NFKC", email or "").strip().lower()
+        # One spelling per mailbox (addresses.py): nobody relies on a
+        # case-sensitive one.
+        return normalize_email(email or "")
 
     def with_username(self, username):
         folded = self.model.normalize_username(username).lower()
@@ -45,7 +45,10 @@ class User(AbstractUser):
         error_messages={"unique": USERNAME_TAKEN},
     )
     email = models.EmailField(
-        "email address", unique=True, error_messages={"unique": EMAIL_TAKEN}
+        "email address",
+        unique=True,
+        validators=[validate_deliverable],
+        error_messages={"unique": EMAIL_TAKEN},
     )
 
     objects = UserManager()
@@ -86,3 +89,17 @@ class RequestCount(models.Model):
 
     def __str__(self):
         return f"{self.key} @ {self.window}: {self.hits}"
+
+
+class SignInFailures(models.Model):
+    """Wrong passwords in a row for one username, whether or not an account
+    has it (see signin.py). The row goes when a sign-in succeeds."""
+
+    key = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    # No attempt for this username is checked before this time.
+    next_attempt_at = models.DateTimeField()
+    expires = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.count} in a row"

@@ -7,8 +7,23 @@ from rest_framework.response import Response
 
 from .tokens import RefreshToken
 
+# Longer than any passphrase; checked before anything costly.
+MAX_PASSWORD_LENGTH = 4096
+
+
+def password_field():
+    return serializers.CharField(
+        write_only=True,
+        max_length=MAX_PASSWORD_LENGTH,
+        style={"input_type": "password"},
+    )
+
 
 def check_new_password(password, user):
+    if user.pk is not None and user.check_password(password):
+        raise serializers.ValidationError(
+            "The new password is the current one: choose another."
+        )
     try:
         validate_password(password, user)
     except ValidationError as error:
@@ -25,12 +40,8 @@ def set_password_and_end_sessions(user, password):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(
-        write_only=True, style={"input_type": "password"}
-    )
-    new_password = serializers.CharField(
-        write_only=True, style={"input_type": "password"}
-    )
+    old_password = password_field()
+    new_password = password_field()
     access = serializers.CharField(read_only=True)
     refresh = serializers.CharField(read_only=True)
 

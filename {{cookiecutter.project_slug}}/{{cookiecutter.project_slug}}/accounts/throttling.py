@@ -10,6 +10,7 @@ requests count too, so a client that keeps hammering stays refused.
 """
 
 import hashlib
+import math
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -50,12 +51,26 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
         key = f"{self.scope}:{client.hexdigest()[:32]}"
         self.now = self.timer()
         window = int(self.now // self.duration) * self.duration
-        hits = count_request(key, window, self.duration)
+        self.hits = count_request(key, window, self.duration)
         previous = RequestCount.objects.filter(key=key, window=window - self.duration)
-        previous_hits = previous.values_list("hits", flat=True).first() or 0
+        self.previous_hits = previous.values_list("hits", flat=True).first() or 0
+        self.window = window
         still_covered = 1 - (self.now - window) / self.duration
-        self.window_end = window + self.duration
-        return previous_hits * still_covered + hits <= self.num_requests
+        return self.previous_hits * still_covered + self.hits <= self.num_requests
 
     def wait(self):
-        return max(1, round(self.window_end - self.now))
+        """Seconds until one more request would pass, if none is sent
+        meanwhile: when the previous window's weight has shrunk enough, or,
+        if this window is already full, once the next one has begun and this
+        one's weight has shrunk."""
+        duration, room = self.duration, self.num_requests - self.hits - 1
+        if room >= 0:
+            # previous_hits * (1 - (t - window) / duration) <= room
+            passes_at = self.window + duration * (1 - room / self.previous_hits)
+        else:
+            # hits * (1 - (t - next window) / duration) <= num_requests - 1
+            next_window = self.window + duration
+            passes_at = next_window + duration * (
+                1 - (self.num_requests - 1) / self.hits
+            )
+        return max(1, math.ceil(passes_at - self.now))

@@ -1,8 +1,11 @@
-"""simplejwt's tokens and serializers, stricter in three ways: claims must
+"""simplejwt's tokens and serializers, stricter in four ways: claims must
 have the types this API issues, a refresh token is refused once its user's
-password has changed, and /token/verify/ refuses what authentication refuses."""
+password has changed (by refresh and logout alike), /token/verify/ refuses
+what authentication refuses, and a refresh token is spent exactly once, even
+by requests that arrive together."""
 
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -49,6 +52,17 @@ class AccessToken(StrictClaims, tokens.AccessToken):
 class RefreshToken(StrictClaims, tokens.RefreshToken):
     access_token_class = AccessToken
 
+    def blacklist(self):
+        """Spend the token: the blacklist's unique row is the claim, so of
+        two requests that present it together one wins and the other is
+        refused as a reuse. Call inside a transaction."""
+        outstanding, _created = self.outstand()
+        try:
+            with transaction.atomic():
+                return BlacklistedToken.objects.create(token=outstanding)
+        except IntegrityError:
+            raise TokenError("Token is blacklisted") from None
+
 
 class UntypedToken(StrictClaims, tokens.UntypedToken):
     pass
@@ -65,13 +79,18 @@ def blacklist_all(user_id):
     live = OutstandingToken.objects.filter(
         user_id=user_id, blacklistedtoken__isnull=True
     )
-    BlacklistedToken.objects.bulk_create(BlacklistedToken(token=t) for t in live)
+    # Two requests revoking at once both find the same live tokens.
+    BlacklistedToken.objects.bulk_create(
+        (BlacklistedToken(token=t) for t in live), ignore_conflicts=True
+    )
 
 
 def revoke_all_if_reused(raw_token):
     """A refresh token that comes back after it was rotated or logged out has
     leaked: blacklist every refresh token of its user, so the thief and the
-    user alike must sign in again. Access tokens expire on their own."""
+    user alike must sign in again. Access tokens expire on their own. A token
+    that refresh would refuse for other reasons (its user's password changed
+    since, say) revokes nothing: it cannot sign anyone out."""
     try:
         # Signature, expiry, audience and issuer are checked; the blacklist is not.
         payload = token_backend.decode(raw_token, verify=True)
@@ -80,6 +99,10 @@ def revoke_all_if_reused(raw_token):
     if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or not has_issued_types(
         payload
     ):
+        return
+    try:
+        check_user(payload)
+    except AuthenticationFailed:
         return
     if BlacklistedToken.objects.filter(token__jti=payload["jti"]).exists():
         blacklist_all(payload[api_settings.USER_ID_CLAIM])
@@ -90,8 +113,10 @@ class RefreshSerializer(TokenRefreshSerializer):
 
     def validate(self, attrs):
         try:
-            check_user(self.token_class(attrs["refresh"]))
-            return super().validate(attrs)
+            # The old token is spent and the new one recorded together, or not at all.
+            with transaction.atomic():
+                check_user(self.token_class(attrs["refresh"]))
+                return super().validate(attrs)
         except TokenError:
             revoke_all_if_reused(attrs["refresh"])
             raise
@@ -112,4 +137,15 @@ class VerifySerializer(TokenVerifySerializer):
 
 
 class LogoutSerializer(TokenBlacklistSerializer):
+    """Logout checks a refresh token as refresh does (signature, blacklist,
+    user, password), so a token that refresh refuses is a 401 that changes
+    nothing."""
+
     token_class = RefreshToken
+
+    def validate(self, attrs):
+        with transaction.atomic():
+            refresh = self.token_class(attrs["refresh"])
+            check_user(refresh)
+            refresh.blacklist()
+        return {}

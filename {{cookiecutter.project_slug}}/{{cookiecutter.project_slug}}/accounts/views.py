@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
 
 from .serializers import UserSerializer
+from .signin import SignInSerializer
 from .tokens import LogoutSerializer, RefreshSerializer, VerifySerializer
 
 # Answers that carry tokens say Cache-Control: no-store (RFC 6749, 5.1).
@@ -15,9 +16,11 @@ no_store = method_decorator(never_cache, name="dispatch")
 class LoginView(jwt_views.TokenObtainPairView):
     """Trade a username and password for an access and a refresh token.
 
-    A wrong password and an unknown username get the same answer.
+    A wrong password and an unknown username get the same answer, and wrong
+    passwords in a row slow further attempts for that username (signin.py).
     """
 
+    serializer_class = SignInSerializer
     throttle_scope = "login"
 
 
@@ -52,11 +55,12 @@ class LogoutView(jwt_views.TokenBlacklistView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeView(generics.RetrieveUpdateAPIView):
-    """The signed-in user; only the email address can be changed."""
+@no_store
+class MeView(generics.RetrieveAPIView):
+    """The signed-in user. The address changes through /email/change/, with
+    the password and a link to the new address (email_change.py)."""
 
     serializer_class = UserSerializer
-    http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self):
         return self.request.user

@@ -1,4 +1,6 @@
+from django.core.exceptions import ValidationError
 from rest_framework import permissions, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
 from .models import Note
@@ -12,6 +14,18 @@ class NewestFirst(CursorPagination):
     ones arrive while a client pages through."""
 
     ordering = ("-created_at", "-id")
+
+    def decode_cursor(self, request):
+        """A cursor the API did not issue is a 404, like DRF's answer to one
+        it cannot decode, not a 500 once its position reaches the query."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            field = self.ordering[0].lstrip("-")
+            try:
+                Note._meta.get_field(field).to_python(cursor.position)
+            except ValidationError:
+                raise NotFound(self.invalid_cursor_message) from None
+        return cursor
 
 
 class NoteViewSet(viewsets.ModelViewSet):
