@@ -3,12 +3,11 @@
 
 import json
 import tempfile
-import time
 from pathlib import Path
 
 import click
 
-from generator.baking import bake, project_argument, variant_or_fail
+from generator.baking import bake, project_argument, require_tools, variant_or_fail
 
 figures_option = click.option(
     "--figures",
@@ -57,6 +56,7 @@ def verify_host_command(project, variant_name, figures, by_hand, lynis):
     """
     if bool(project) == bool(variant_name):
         raise click.UsageError("give either PROJECT or --variant NAME")
+    _require_host_tools()
     with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
         if variant_name:
             project = bake(variant_or_fail(variant_name).answers, output)
@@ -64,25 +64,30 @@ def verify_host_command(project, variant_name, figures, by_hand, lynis):
 
 
 def _verify_host(project, figures_file, by_hand, lynis=True):
-    from generator.hosts.proofs import run_proofs
-    from generator.hosts.runbook import run_by_hand
-    from generator.hosts.stack import host_stack
+    from generator.proofs import prove_on, runbook
+    from generator.proofs.host import sequence
     from generator.runner import handle_termination
+    from generator.stacks.host import host_stack
 
     handle_termination()
-    started = time.perf_counter()
-    with host_stack(project, out=click.echo) as stack:
-        if by_hand:
-            figures = run_by_hand(stack, out=click.echo)
-        else:
-            figures = run_proofs(stack, out=click.echo, lynis=lynis)
-        if figures is None:
-            # Leave through the stack's failure path, so its logs are kept.
-            raise click.ClickException("a proof failed (see above)")
-    figures["total_s"] = round(time.perf_counter() - started, 1)
+    steps = runbook.SEQUENCE if by_hand else sequence(lynis)
+    report = prove_on(host_stack, project, steps, out=click.echo)
+    if not report.passed:
+        raise click.ClickException("a proof failed (see above)")
+    figures = report.figures
     click.echo(f"proved {project} on a fresh host in {figures['total_s']:.0f}s")
-    if figures_file:
-        figures_file.write_text(json.dumps(figures, indent=2) + "\n")
+    _write_figures(figures_file, figures)
+
+
+def _require_host_tools():
+    from generator.hosts.rootfs import image_is_cached
+
+    require_tools("hosts", *(() if image_is_cached() else ("image",)))
+
+
+def _write_figures(path, figures):
+    if path:
+        path.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 @click.command("verify-cluster")
@@ -113,14 +118,14 @@ def verify_cluster_command(variant_name, figures, bench):
       prodstack verify-cluster --figures cluster.json
       prodstack verify-cluster --bench 10
     """
-    from generator.hosts.cluster_proofs import verify_cluster
+    from generator.proofs.cluster import verify_cluster
     from generator.runner import handle_termination
 
+    _require_host_tools()
     handle_termination()
     with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
         project = bake(variant_or_fail(variant_name).answers, output)
-        found = verify_cluster(project, bench, out=click.echo)
-    if found is None:
+        report = verify_cluster(project, bench, out=click.echo)
+    if not report.passed:
         raise click.ClickException("a proof failed (see above)")
-    if figures:
-        figures.write_text(json.dumps(found, indent=2) + "\n")
+    _write_figures(figures, report.figures)

@@ -1,49 +1,13 @@
-"""Commands and long-running processes for a stack, each with its own log file,
-and the failure type every stack step and check raises."""
+"""Commands and long-running processes for a stack, each with its own log file."""
 
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
-START_DEADLINE = 30
+from generator.checking import StepFailed, check
+
 STOP_DEADLINE = 40
-
-
-class StepFailed(Exception):
-    """A step or check did not hold. `log` names the file whose tail helps."""
-
-    def __init__(self, message, log=None):
-        super().__init__(message)
-        self.log = log
-
-
-def check(condition, message, log=None):
-    if not condition:
-        raise StepFailed(message, log)
-
-
-def wait_for(probe, what, deadline=START_DEADLINE, log=None):
-    """Poll probe() until it returns a true value, or fail after deadline s."""
-    end = time.monotonic() + deadline
-    last_error = None
-    while time.monotonic() < end:
-        try:
-            result = probe()
-            if result:
-                return result
-        except OSError as error:
-            last_error = error
-        time.sleep(0.05)
-    raise StepFailed(f"{what} within {deadline}s (last error: {last_error})", log)
-
-
-def tail(path, lines=30):
-    try:
-        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def catches(pid, sig):

@@ -34,6 +34,13 @@ class Baked:
                 yield path, path.read_text()
 
 
+def label_of(steps, function):
+    """The label under which steps run function: tests read labels from the
+    code's own lists, never from copies."""
+    (label,) = [step.label for step in steps if step.action is function]
+    return label
+
+
 def load_module(path):
     """Import a Python file by its path, e.g. a hook as it stands in the
     template, unrendered, or a module of a baked project."""

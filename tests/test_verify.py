@@ -11,10 +11,13 @@ from generator.verify import plan, verify
 from .helpers import BIN, TEMPLATE, TIMINGS, VARIANTS, run
 
 
-def leftovers(slug, deploy_root):
-    """Processes verify started that still run: Gunicorn runs from deploy_root,
-    Nginx from verify's work folder; and the socket file."""
-    marks = (str(deploy_root), f"prodstack-verify-{slug}-")
+def leftovers(deploy_root, said):
+    """Processes verify started that still run (Gunicorn runs from
+    deploy_root, Nginx from verify's work folder), and that folder, which
+    held the socket."""
+    work = re.search(r" on (/\S+)/[^/\s]+\.sock", said)
+    assert work, f"no socket named in:\n{said}"
+    marks = (str(deploy_root), work.group(1))
     found = []
     for proc in Path("/proc").iterdir():
         try:
@@ -23,8 +26,8 @@ def leftovers(slug, deploy_root):
             continue
         if proc.name.isdigit() and any(mark in cmdline for mark in marks):
             found.append(cmdline)
-    if Path(f"/run/{slug}.sock").exists():
-        found.append(f"/run/{slug}.sock")
+    if Path(work.group(1)).exists():
+        found.append(work.group(1))
     return found
 
 
@@ -34,9 +37,9 @@ def test_verify_passes_every_step(baked):
     report = verify(baked.path, out=lines.append)
     TIMINGS[("verify", baked.variant.name)] = time.perf_counter() - started
     assert report.passed, "\n".join(lines)
-    assert report.labels_passed == [label for label, _ in plan()]
+    assert report.labels_passed == [step.label for step in plan()]
     assert " OK" in report.detail("systemd units")
-    assert not leftovers(baked.variant.slug, baked.answers["deploy_root"])
+    assert not leftovers(baked.answers["deploy_root"], "\n".join(lines))
 
 
 def test_verify_stops_at_the_first_failure_and_cleans_up(cookies, deploy_base):
@@ -54,13 +57,13 @@ def test_verify_stops_at_the_first_failure_and_cleans_up(cookies, deploy_base):
     assert "FAIL  static files" in result.stdout
     assert "Cache-Control" in result.stdout
     passed = re.findall(r"^PASS  (.+?)\s+\d+\.\d+s", result.stdout, re.M)
-    labels = [label for label, _ in plan()]
+    labels = [step.label for step in plan()]
     assert passed == labels[: labels.index("static files")]
-    assert not leftovers("broken_static", answers["deploy_root"])
     # The logs of the failed run are kept, and named in the output.
     logs = re.search(r"logs of every step: (\S+)/logs$", result.stdout, re.M)
     assert logs and Path(logs.group(1)).is_dir()
     shutil.rmtree(logs.group(1))
+    assert not leftovers(answers["deploy_root"], result.stdout)
 
 
 def test_the_longest_default_slug_verifies(cookies, deploy_base):
@@ -78,5 +81,5 @@ def test_the_longest_default_slug_verifies(cookies, deploy_base):
     lines = []
     report = verify(baked.project_path, out=lines.append)
     assert report.passed, "\n".join(lines)
-    assert f"/run/{slug}.sock" in "\n".join(lines)
-    assert not leftovers(slug, answers["deploy_root"])
+    assert f"/{slug}.sock" in "\n".join(lines)
+    assert not leftovers(answers["deploy_root"], "\n".join(lines))

@@ -10,15 +10,16 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.checking import StepFailed
+
 RECAP = re.compile(
     r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
 )
 
 
-class DeployFailed(Exception):
+class DeployFailed(StepFailed):
     def __init__(self, message, log):
-        super().__init__(f"{message}; see {log}")
-        self.log = log
+        super().__init__(f"{message}; see {log}", log)
 
 
 @dataclass
