@@ -16,9 +16,7 @@ BIN = Path(sys.executable).parent
 VARIANTS = load_variants()
 VARIANT_PARAMS = [pytest.param(v, id=v.test_id) for v in VARIANTS.values()]
 
-# Seconds per (step, variant), and what proofs measured per variant
-# ({variant: {figure: value}}), printed at the end of the run.
-TIMINGS = {}
+# What proofs measured ({run: {figure: value}}), printed at the end of the run.
 FIGURES = {}
 
 

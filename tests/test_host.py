@@ -7,7 +7,6 @@ nothing behind, also when a run fails."""
 import json
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from .helpers import (
     BIN,
     FIGURES,
     TEMPLATE,
-    TIMINGS,
     VARIANT_PARAMS,
     VARIANTS,
     label_of,
@@ -45,7 +43,6 @@ ACTIONS = sum(
 @pytest.mark.parametrize("variant", VARIANT_PARAMS)
 def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
     figures_file = tmp_path / "figures.json"
-    started = time.perf_counter()
     result = run(
         [
             BIN / "prodstack",
@@ -57,7 +54,6 @@ def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
             "--lynis" if variant.name == LYNIS_VARIANT else "--no-lynis",
         ]
     )
-    TIMINGS[("host", variant.name)] = time.perf_counter() - started
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     lynis = LYNIS if variant.name == LYNIS_VARIANT else ()
@@ -125,11 +121,9 @@ def test_a_failed_host_run_leaves_nothing_behind(cookies):
     [p for p in VARIANT_PARAMS if p.values[0].name in ("default", "postgresql")],
 )
 def test_the_runbook_followed_by_hand_gives_a_working_stack(variant):
-    started = time.perf_counter()
     result = run(
         [BIN / "prodstack", "verify-host", "--variant", variant.name, "--by-hand"]
     )
-    TIMINGS[("by hand", variant.name)] = time.perf_counter() - started
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     for step in runbook.SEQUENCE:

@@ -3,7 +3,6 @@ the variants (whose suite and ruff verify runs, tests/test_verify.py) and
 the answer sets generator/pairwise.py adds to cover the pairs they leave."""
 
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from generator.pairwise import answer_sets, every_pair, options, pairs_of
 from generator.postgres import postgres_cluster
 from generator.processes import inherited_env
 
-from .helpers import TEMPLATE, TIMINGS, VARIANTS, run
+from .helpers import TEMPLATE, VARIANTS, run
 
 UV = Path(sys.executable).parent / "uv"
 GIVEN = [variant.answers for variant in VARIANTS.values()]
@@ -49,7 +48,6 @@ def database():
     "answers", [pytest.param(a, id=describe(a)) for a in ANSWER_SETS]
 )
 def test_an_answer_set_bakes_and_its_suite_and_ruff_pass(answers, cookies, request):
-    started = time.perf_counter()
     baked = cookies.bake(template=str(TEMPLATE), extra_context=answers)
     assert baked.exit_code == 0, baked.exception
     project = baked.project_path
@@ -73,4 +71,3 @@ def test_an_answer_set_bakes_and_its_suite_and_ruff_pass(answers, cookies, reque
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     summary = result.stdout.strip().splitlines()[-1]
     assert "passed" in summary and "skipped" not in summary, summary
-    TIMINGS[("pairwise", describe(answers))] = time.perf_counter() - started

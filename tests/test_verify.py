@@ -3,12 +3,12 @@ behind real Nginx and Gunicorn, with the deploy files as rendered."""
 
 import re
 import shutil
-import time
+import subprocess
 from pathlib import Path
 
 from generator.verify import plan, verify
 
-from .helpers import BIN, TEMPLATE, TIMINGS, VARIANTS, run
+from .helpers import BIN, TEMPLATE, VARIANTS, run
 
 
 def leftovers(deploy_root, said):
@@ -33,9 +33,7 @@ def leftovers(deploy_root, said):
 
 def test_verify_passes_every_step(baked):
     lines = []
-    started = time.perf_counter()
     report = verify(baked.path, out=lines.append)
-    TIMINGS[("verify", baked.variant.name)] = time.perf_counter() - started
     assert report.passed, "\n".join(lines)
     assert report.labels_passed == [step.label for step in plan()]
     assert " OK" in report.detail("systemd units")
@@ -83,3 +81,33 @@ def test_the_longest_default_slug_verifies(cookies, deploy_base):
     assert report.passed, "\n".join(lines)
     assert f"/{slug}.sock" in "\n".join(lines)
     assert not leftovers(answers["deploy_root"], "\n".join(lines))
+
+
+def test_two_verify_runs_of_one_project_name_at_once_both_pass(cookies, deploy_base):
+    # Each local stack has its own socket, runtime folder, Nginx prefix and
+    # ports: two of one project name (a demo beside a bench, say) never meet.
+    paths = []
+    for number in (1, 2):
+        answers = VARIANTS["minimal"].answers_for_test_stack(
+            deploy_base / f"twice-{number}"
+        )
+        baked = cookies.bake(template=str(TEMPLATE), extra_context=answers)
+        assert baked.exit_code == 0, baked.exception
+        paths.append(baked.project_path)
+    processes = [
+        subprocess.Popen(
+            [BIN / "prodstack", "verify", path],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for path in paths
+    ]
+    outputs = [process.communicate(timeout=900)[0] for process in processes]
+    labels = [step.label for step in plan()]
+    sockets = []
+    for process, output in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, output
+        assert re.findall(r"^PASS  (.+?)\s+\d+\.\d+s", output, re.M) == labels
+        sockets += re.findall(r" on (/\S+\.sock)", output)
+    assert len(set(sockets)) == 2, sockets
