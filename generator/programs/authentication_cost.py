@@ -4,9 +4,9 @@ and stateless, and of the signature and claims check alone; as JSON."""
 
 import json
 import os
-import time
 
 import django
+from timing import best_per_call
 
 django.setup()
 
@@ -20,16 +20,7 @@ from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 
 def microseconds(call, count=2000):
-    """The best of five batches, after a warm-up."""
-    for _ in range(200):
-        call()
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        for _ in range(count):
-            call()
-        best = min(best, (time.perf_counter() - started) / count * 1e6)
-    return best
+    return best_per_call(call, count) * 1e6
 
 
 def main():

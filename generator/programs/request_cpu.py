@@ -10,6 +10,7 @@ import sys
 import time
 
 import django
+from timing import best_per_call
 
 django.setup()
 
@@ -46,15 +47,8 @@ def main():
         if not statuses[0].startswith("200"):
             raise SystemExit(f"{statuses[0]}: {body[:200]}")
 
-    for _ in range(200):
-        call()
-    best = float("inf")
-    for _ in range(5):
-        started = time.process_time()
-        for _ in range(BATCH):
-            call()
-        best = min(best, (time.process_time() - started) / BATCH * 1000)
-    print(json.dumps({"cpu_ms": best}))
+    seconds = best_per_call(call, BATCH, clock=time.process_time)
+    print(json.dumps({"cpu_ms": seconds * 1000}))
 
 
 if __name__ == "__main__":

@@ -82,17 +82,23 @@ def prove_first_deploy(stack):
     )
 
 
+def switch_under_load(stack, action, to):
+    """action() (a deploy, a rollback) under a request loop, until release
+    `to` answers, and answers on; 0 failed requests. The playbook's run
+    and the loop."""
+    with ReleaseLoop(stack.https, stack.loop_threads) as loop:
+        run = action()
+        poll(lambda: answering_release(stack) == to, f"release {to!r} to answer")
+        loop.wait_for_more(f"answers from release {to!r}", lambda: loop.releases[to])
+    loop.check_none_failed()
+    return run, loop
+
+
 @needs(CanDeploy)
 def prove_release(stack):
     """Changed code goes live through make deploy, 0 failed requests."""
     probe_release(stack, on=True)
-    with ReleaseLoop(stack.https, stack.loop_threads) as loop:
-        run = stack.deploy()
-        poll(lambda: answering_release(stack) == SECOND, "the new release to answer")
-        loop.wait_for_more(
-            "answers from the new release", lambda: loop.releases[SECOND]
-        )
-    loop.check_none_failed()
+    run, loop = switch_under_load(stack, stack.deploy, SECOND)
     check(run.changed > 0, "the release changed nothing on the host")
     answered = f"; new code answered {loop.releases[SECOND]}x"
     return Found(
@@ -104,11 +110,7 @@ def prove_release(stack):
 def prove_rollback(stack):
     """make rollback serves the previous code, 0 failed requests."""
     probe_release(stack, on=False)
-    with ReleaseLoop(stack.https, stack.loop_threads) as loop:
-        run = stack.rollback()
-        poll(lambda: answering_release(stack) == FIRST, "the old release to answer")
-        loop.wait_for_more("answers after rollback", lambda: loop.releases[FIRST])
-    loop.check_none_failed()
+    run, loop = switch_under_load(stack, stack.rollback, FIRST)
     return Found(describe_switch(run, loop), switch_figures("rollback", run, loop))
 
 
