@@ -13,6 +13,8 @@ from generator.socket_gunicorn import FORWARDED
 from generator.stacks.contract import HasAppSocket, HasGunicornMaster, needs
 
 RATE_LIMIT_PROBES = 20
+# A sign-in that is refused, for the limits on the token endpoint.
+WRONG = {"username": "nobody", "password": "wrong"}
 
 
 def jwt_flow(stack):
@@ -161,9 +163,8 @@ def rate_limit(stack):
 
     It spends the address's token budget for a while, so it runs after every
     other check that signs in."""
-    wrong = {"username": "nobody", "password": "wrong"}
     for attempt in range(1, RATE_LIMIT_PROBES + 1):
-        response = stack.https.post("/api/auth/token/", wrong)
+        response = stack.https.post("/api/auth/token/", WRONG)
         if response.status == 429:
             check(
                 response.json()

@@ -12,6 +12,7 @@ import time
 
 from generator import checks
 from generator.checking import check, poll
+from generator.checks.http import WRONG
 from generator.loops import LONG, NoteLoop, RequestLoop
 from generator.programs.release_probe import HEADER, SECOND
 from generator.proofs import prove_on
@@ -36,7 +37,6 @@ from generator.stacks.contract import CanDeploy, IsCluster, MakesNewClients, nee
 # A client address of nobody's (TEST-NET-2) for the throttle, as the load
 # balancer would name it in X-Forwarded-For; one per proof that signs in.
 THROTTLE_CLIENT, BLACKLIST_CLIENT = "198.51.100.7", "198.51.100.8"
-WRONG = {"username": "nobody", "password": "wrong"}
 # How long app1 may take from boot to serving requests again.
 BACK_DEADLINE = 90.0
 # Requests the loops must have sent after the loss before it counts as

@@ -54,10 +54,15 @@ def probe_release(stack, on):
         health.write_text(text.replace(PROBED_VIEW, ""))
 
 
+def deploy_figures(name, run):
+    """A timed run of the playbook (make deploy, rollback): name_s."""
+    return {f"{name}_s": round(run.seconds, 1)}
+
+
 def switch_figures(name, run, loop):
-    """A switch's figures as name_s, name_longest_ms, ..."""
+    """A switch's figures: the run's, and name_longest_ms, ... of the loop."""
     return {
-        f"{name}_s": round(run.seconds, 1),
+        **deploy_figures(name, run),
         f"{name}_longest_ms": round(loop.longest * 1000),
         f"{name}_requests": loop.sent,
         f"{name}_failed": loop.failures,
@@ -78,7 +83,7 @@ def prove_first_deploy(stack):
     poll(lambda: stack.https.get("/api/health/").status == 200, "HTTPS to answer")
     return Found(
         f"{run.seconds:.1f}s, {run.changed} changes; " + stack.sign_in(),
-        {"first_deploy_s": round(run.seconds, 1)},
+        deploy_figures("first_deploy", run),
     )
 
 
@@ -137,7 +142,7 @@ def prove_no_change(stack):
     check("--- before" not in dry.output, "--check --diff printed a diff")
     return Found(
         f"changed=0 in {run.seconds:.1f}s; --check --diff: changed=0, no diff",
-        {"no_change_deploy_s": round(run.seconds, 1)},
+        deploy_figures("no_change_deploy", run),
     )
 
 
@@ -150,5 +155,5 @@ def prove_no_change_on_each_host(stack):
     check(not any(per_host.values()), f"changes on a second deploy: {per_host}")
     return Found(
         f"changed=0 on {', '.join(sorted(per_host))} in {run.seconds:.1f}s",
-        {"no_change_deploy_s": round(run.seconds, 1)},
+        deploy_figures("no_change_deploy", run),
     )
