@@ -64,36 +64,25 @@ def test_verify_stops_at_the_first_failure_and_cleans_up(cookies, deploy_base):
     assert not leftovers(answers["deploy_root"], result.stdout)
 
 
-def test_the_longest_default_slug_verifies(cookies, deploy_base):
-    # 60 characters of name give a slug of 31, the longest a slug may be, which
-    # names the units, the socket, the Nginx site and the service's user.
+def test_two_runs_of_the_longest_project_name_at_once_both_pass(cookies, deploy_base):
+    # 60 characters of name give a slug of 31, the longest a slug may be,
+    # which names the units, the socket, the Nginx site and the service's
+    # user. And each local stack has its own socket, runtime folder, Nginx
+    # prefix and ports: two of one project name (a demo beside a bench, say)
+    # never meet.
     name = "Wholesale Orders Reconciliation Invoices Payments Settlement"
-    answers = VARIANTS["default"].answers_for_test_stack(deploy_base / "long-name")
-    answers["project_name"] = name
-    del answers["project_slug"]  # derived from the name
-    baked = cookies.bake(template=str(TEMPLATE), extra_context=answers)
-    assert baked.exit_code == 0, baked.exception
     slug = "wholesale_orders_reconciliation"
-    assert baked.project_path.name == slug
-
-    lines = []
-    report = verify(baked.project_path, out=lines.append)
-    assert report.passed, "\n".join(lines)
-    assert f"/{slug}.sock" in "\n".join(lines)
-    assert not leftovers(answers["deploy_root"], "\n".join(lines))
-
-
-def test_two_verify_runs_of_one_project_name_at_once_both_pass(cookies, deploy_base):
-    # Each local stack has its own socket, runtime folder, Nginx prefix and
-    # ports: two of one project name (a demo beside a bench, say) never meet.
-    paths = []
+    bakes = []
     for number in (1, 2):
-        answers = VARIANTS["minimal"].answers_for_test_stack(
-            deploy_base / f"twice-{number}"
+        answers = VARIANTS["default"].answers_for_test_stack(
+            deploy_base / f"long-name-{number}"
         )
+        answers["project_name"] = name
+        del answers["project_slug"]  # derived from the name
         baked = cookies.bake(template=str(TEMPLATE), extra_context=answers)
         assert baked.exit_code == 0, baked.exception
-        paths.append(baked.project_path)
+        assert baked.project_path.name == slug
+        bakes.append((baked.project_path, answers["deploy_root"]))
     processes = [
         subprocess.Popen(
             [BIN / "prodstack", "verify", path],
@@ -101,13 +90,16 @@ def test_two_verify_runs_of_one_project_name_at_once_both_pass(cookies, deploy_b
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for path in paths
+        for path, _ in bakes
     ]
     outputs = [process.communicate(timeout=900)[0] for process in processes]
     labels = [step.label for step in plan()]
     sockets = []
-    for process, output in zip(processes, outputs, strict=True):
+    for process, output, (_, deploy_root) in zip(
+        processes, outputs, bakes, strict=True
+    ):
         assert process.returncode == 0, output
         assert re.findall(r"^PASS  (.+?)\s+\d+\.\d+s", output, re.M) == labels
-        sockets += re.findall(r" on (/\S+\.sock)", output)
+        sockets += re.findall(rf" on (/\S+/{slug}\.sock)", output)
+        assert not leftovers(deploy_root, output)
     assert len(set(sockets)) == 2, sockets
