@@ -30,9 +30,6 @@ LAYOUT = {"lb": 11, "app1": 12, "app2": 13}
 # The playbook's groups, and which hosts are in them. The load balancer
 # holds the database too: three hosts are as many as 2 cores carry.
 GROUPS = {"lb": ("lb",), "db": ("lb",), "app": ("app1", "app2")}
-# Three hosts and this machine's clients share 2 cores: a loop of 4 threads
-# starves the deploy it watches (a rolling release took 285 s under it).
-CLUSTER_LOOP_THREADS = 2
 
 
 def app_port(project_path):
@@ -54,7 +51,6 @@ class ClusterStack(DeployedStack):
         self.db = self.lb
         self.apps = (self.app1, self.app2)
         self.app_port = app_port(self.path)
-        self.loop_threads = CLUSTER_LOOP_THREADS
         self.inventory = self._write_inventory(self._cluster_inventory())
 
     def _cluster_inventory(self):
