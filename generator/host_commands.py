@@ -3,6 +3,7 @@
 
 import json
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -57,10 +58,8 @@ def verify_host_command(project, variant_name, figures, by_hand, lynis):
     if bool(project) == bool(variant_name):
         raise click.UsageError("give either PROJECT or --variant NAME")
     _require_host_tools()
-    with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
-        if variant_name:
-            project = bake(variant_or_fail(variant_name).answers, output)
-        _verify_host(project, figures, by_hand, lynis)
+    with _as_given_or_baked(project, variant_name) as path:
+        _verify_host(path, figures, by_hand, lynis)
 
 
 def _verify_host(project, figures_file, by_hand, lynis=True):
@@ -79,6 +78,17 @@ def _verify_host(project, figures_file, by_hand, lynis=True):
     _write_figures(figures_file, figures)
 
 
+@contextmanager
+def _as_given_or_baked(project, variant_name):
+    """The project given, or the variant baked with its own answers (its
+    ports, its deploy_root: the hosts are its own) into a temp folder."""
+    if project:
+        yield project
+        return
+    with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
+        yield bake(variant_or_fail(variant_name).answers, output)
+
+
 def _require_host_tools():
     from generator.hosts.rootfs import image_is_cached
 
@@ -91,12 +101,12 @@ def _write_figures(path, figures):
 
 
 @click.command("verify-cluster")
+@project_argument
 @click.option(
     "--variant",
     "variant_name",
-    default="postgresql",
-    show_default=True,
-    help="Bake this variant, with its own answers, and prove it on three hosts.",
+    help="Bake this variant, with its own answers, and prove it on three hosts "
+    "(without PROJECT: postgresql).",
 )
 @figures_option
 @click.option(
@@ -105,27 +115,29 @@ def _write_figures(path, figures):
     help="Then measure requests/s through the load balancer with 1 and with 2 "
     "app hosts, this many seconds each (wrk on this machine).",
 )
-def verify_cluster_command(variant_name, figures, bench):
-    """Deploy a variant to three fresh Debian 12 hosts on one bridge (a load
-    balancer that also holds PostgreSQL, two app hosts) with its own `make
-    deploy`, and prove it: the HTTP checks through the load balancer, shared
-    secrets, throttle and token blacklist, a rolling release and rollback
-    under load, an app host killed under load and booted again, and a
+def verify_cluster_command(project, variant_name, figures, bench):
+    """Deploy a PROJECT, or a variant, to three fresh Debian 12 hosts on one
+    bridge (a load balancer that also holds PostgreSQL, two app hosts) with
+    its own `make deploy`, and prove it: the HTTP checks through the load
+    balancer, shared secrets, throttle and token blacklist, a rolling release
+    and rollback under load, an app host killed under load and booted again, and a
     second deploy that changes nothing. Torn down afterwards.
 
     \b
     Examples:
       prodstack verify-cluster --figures cluster.json
       prodstack verify-cluster --bench 10
+      prodstack verify-cluster ~/src/my_api
     """
     from generator.proofs.cluster import verify_cluster
     from generator.runner import handle_termination
 
+    if project and variant_name:
+        raise click.UsageError("give either PROJECT or --variant NAME")
     _require_host_tools()
     handle_termination()
-    with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
-        project = bake(variant_or_fail(variant_name).answers, output)
-        report = verify_cluster(project, bench, out=click.echo)
+    with _as_given_or_baked(project, variant_name or "postgresql") as path:
+        report = verify_cluster(path, bench, out=click.echo)
     if not report.passed:
         raise click.ClickException("a proof failed (see above)")
     _write_figures(figures, report.figures)

@@ -1,10 +1,13 @@
 import shutil
+import subprocess
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
+from generator.hosts.make import clean_environment
 
 from .helpers import FIGURES, TEMPLATE, VARIANT_PARAMS, Baked
 
@@ -42,6 +45,36 @@ def baked(request, cookies_session, deploy_base):
     result = cookies_session.bake(template=str(TEMPLATE), extra_context=answers)
     assert result.exit_code == 0, result.exception
     return Baked(variant, result.project_path, answers)
+
+
+@pytest.fixture(scope="session")
+def host_project(cookies_session):
+    """project(variant): the variant baked as it is (its own ports and
+    deploy_root: the hosts are its own), once a run, with the controller's
+    tools already in its .venv by its own `make deploy-tools` (half a
+    minute of pip). The host proofs, the runbook by hand and the cluster
+    each deploy a copy of it."""
+    made = {}
+
+    def project(variant):
+        if variant.name not in made:
+            baked = cookies_session.bake(
+                template=str(TEMPLATE), extra_context=variant.answers
+            )
+            assert baked.exit_code == 0, baked.exception
+            tools = subprocess.run(
+                ["make", "deploy-tools"],
+                cwd=baked.project_path,
+                env=clean_environment(),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert tools.returncode == 0, tools.stdout + tools.stderr
+            made[variant.name] = baked.project_path
+        return made[variant.name]
+
+    return project
 
 
 def part_of(item):

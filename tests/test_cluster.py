@@ -9,7 +9,7 @@ from generator import checks
 from generator.checks import http
 from generator.proofs.cluster import SEQUENCE, login_limit
 
-from .helpers import BIN, FIGURES, TEMPLATE, label_of, run
+from .helpers import BIN, FIGURES, TEMPLATE, VARIANTS, label_of, run
 
 PROOFS = tuple(step.label for step in SEQUENCE)
 JWT_FLOW = label_of(checks.HTTP, http.jwt_flow)
@@ -19,12 +19,12 @@ CHECKS_RUN = sum(1 for step in SEQUENCE if step.then)
 SETTINGS = TEMPLATE / "{{cookiecutter.project_slug}}" / "config/settings/base.py"
 
 
-def test_verify_cluster_proves_postgresql_on_three_hosts(tmp_path):
+def test_verify_cluster_proves_postgresql_on_three_hosts(tmp_path, host_project):
     figures_file = tmp_path / "figures.json"
+    project = host_project(VARIANTS["postgresql"])
     result = run(
-        [BIN / "prodstack", "verify-cluster", "--variant", "postgresql",
-         "--figures", figures_file]
-    )  # fmt: skip
+        [BIN / "prodstack", "verify-cluster", project, "--figures", figures_file]
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     for proof in PROOFS:

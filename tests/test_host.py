@@ -41,14 +41,15 @@ ACTIONS = sum(
 
 
 @pytest.mark.parametrize("variant", VARIANT_PARAMS)
-def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
+def test_verify_host_proves_the_variant_on_a_fresh_host(
+    variant, tmp_path, host_project
+):
     figures_file = tmp_path / "figures.json"
     result = run(
         [
             BIN / "prodstack",
             "verify-host",
-            "--variant",
-            variant.name,
+            host_project(variant),
             "--figures",
             figures_file,
             "--lynis" if variant.name == LYNIS_VARIANT else "--no-lynis",
@@ -120,10 +121,8 @@ def test_a_failed_host_run_leaves_nothing_behind(cookies):
     # HS256 and RS256.
     [p for p in VARIANT_PARAMS if p.values[0].name in ("default", "postgresql")],
 )
-def test_the_runbook_followed_by_hand_gives_a_working_stack(variant):
-    result = run(
-        [BIN / "prodstack", "verify-host", "--variant", variant.name, "--by-hand"]
-    )
+def test_the_runbook_followed_by_hand_gives_a_working_stack(variant, host_project):
+    result = run([BIN / "prodstack", "verify-host", host_project(variant), "--by-hand"])
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     for step in runbook.SEQUENCE:
