@@ -18,6 +18,7 @@ PARTS = {
     "test_the_runbook_followed_by_hand_gives_a_working_stack": "by hand",
     "test_a_failed_host_run_leaves_nothing_behind": "host teardown",
     "test_verify_passes_every_step": "verify",
+    "test_verify_stops_at_the_first_failure_and_cleans_up": "verify, failing",
     "test_two_runs_of_the_longest_project_name_at_once_both_pass": "verify twice",
 }
 PER_VARIANT = {"host proofs", "by hand", "verify"}
