@@ -4,6 +4,7 @@ Debian 12 hosts on one bridge; rolled forward and back under load, an app
 host killed under load and booted again."""
 
 import json
+import re
 
 from generator import checks
 from generator.checks import http
@@ -33,6 +34,12 @@ def test_verify_cluster_proves_postgresql_on_three_hosts(tmp_path, host_project)
     # verify's own HTTP checks, through the load balancer.
     assert result.stdout.count(f"PASS    {JWT_FLOW} ") == CHECKS_RUN, output
     assert f"PASS    {RATE_LIMIT} " in result.stdout
+    # Each check ran through the load balancer, or the run named it as one
+    # the cluster has not the handles for.
+    (left_out,) = re.findall(r"^not for this stack: (.*)$", result.stdout, re.M)
+    for step in checks.HTTP:
+        ran = f"PASS    {step.label} " in result.stdout
+        assert ran != (f"{step.label} (needs " in left_out), step.label
     figures = json.loads(figures_file.read_text())
     for switch in ("release", "rollback"):
         assert figures[f"{switch}_failed"] == 0
