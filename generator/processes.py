@@ -37,22 +37,8 @@ class Processes:
         self.logs, self.cwd = logs, cwd
         self.running = {}
 
-    def run(self, name, command, env, cwd=None):
-        """Run a command to completion; fail with its log if it exits non-zero."""
-        log = self.logs / f"{name}.log"
-        with log.open("w") as output:
-            result = subprocess.run(
-                [str(part) for part in command],
-                cwd=cwd or self.cwd,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        check(result.returncode == 0, f"{name} exited {result.returncode}", log)
-        return log.read_text()
-
-    def start(self, name, command, env, cwd=None):
+    def _spawn(self, name, command, env, cwd):
+        """The command started with its output in logs/NAME.log."""
         log = self.logs / f"{name}.log"
         # The child keeps its own copy of the file; ours closes at once.
         with log.open("w") as output:
@@ -64,6 +50,22 @@ class Processes:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        return process, log
+
+    def run(self, name, command, env, cwd=None):
+        """Run a command to completion; fail with its log if it exits non-zero."""
+        process, log = self._spawn(name, command, env, cwd)
+        try:
+            returncode = process.wait()
+        except BaseException:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+        check(returncode == 0, f"{name} exited {returncode}", log)
+        return log.read_text()
+
+    def start(self, name, command, env, cwd=None):
+        process, log = self._spawn(name, command, env, cwd)
         self.running[name] = process
         return process, log
 
