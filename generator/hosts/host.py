@@ -114,15 +114,20 @@ def torn_down(kind, out=print):
     something failed."""
     work = Path(tempfile.mkdtemp(prefix=f"prodstack-{kind}-"))
     exit_stack = ExitStack()
-    failed = False
+    failed = None
     try:
         yield work, exit_stack
-    except BaseException:
-        failed = True
+    except BaseException as error:
+        failed = error
         raise
     finally:
         with _interrupts_held():
-            exit_stack.close()
+            # The failure goes to the callbacks: keep_journals keeps each
+            # host's journal only then (close() would tell them nothing).
+            if failed is None:
+                exit_stack.close()
+            else:
+                exit_stack.__exit__(type(failed), failed, failed.__traceback__)
             end_ssh_masters(work)
             if failed:
                 logs = work / "logs"
