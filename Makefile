@@ -15,29 +15,34 @@ $(BIN)/prodstack: pyproject.toml
 
 install: $(BIN)/prodstack
 
-# What verify and the tests run for real. As root on Debian, what is missing
-# is installed: Nginx (nginx-light), wrk and PostgreSQL 15's server binaries,
-# and for the real-host proof systemd-nspawn, debootstrap, pebble, ssh and
-# rsync (the daemon a host's backups are copied to).
+# System tools, by what runs them (generator/tools.py names each tool's
+# Debian package). As root on Debian, what is missing is installed:
+#   demo-deps      Nginx, openssl, systemd's tools: verify and the demo
+#   postgres-deps  PostgreSQL 15's server programs: verify of PostgreSQL variants
+#   bench-deps     wrk
+#   host-deps      systemd-nspawn, debootstrap, pebble, ssh, rsync: the host proofs
+# system-deps is all of them, for the whole suite.
 export PATH := $(PATH):/usr/lib/postgresql/15/bin
-SYSTEM_TOOLS := nginx wrk initdb pg_ctl openssl unshare runuser systemd-analyze systemd-socket-activate \
-	systemd-nspawn debootstrap pebble pebble-challtestsrv ssh ssh-keygen nsenter rsync
+TOOLS := $(BIN)/python -m generator.tools
 
-system-deps:
-	@command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
-	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-	@command -v initdb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; }
-	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
-	@command -v systemd-nspawn >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd-container >/dev/null; }
-	@command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
-	@command -v pebble >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null; }
-	@command -v rsync >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync >/dev/null; }
-	@command -v ssh >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null; }
-	@for tool in $(SYSTEM_TOOLS); do \
-		command -v $$tool >/dev/null || { echo "missing $$tool: run make as root on Debian 12, or install it" >&2; exit 1; }; \
-	done
+.PHONY: demo-deps postgres-deps bench-deps host-deps
 
-demo: install system-deps
+demo-deps: install
+	@$(TOOLS) demo
+
+postgres-deps: install
+	@$(TOOLS) postgres
+
+bench-deps: install
+	@$(TOOLS) bench
+
+host-deps: install
+	@$(TOOLS) hosts image
+
+system-deps: install
+	@$(TOOLS) demo postgres bench hosts image
+
+demo: install demo-deps
 	$(BIN)/prodstack demo --dir demo
 
 test: install system-deps
@@ -46,7 +51,7 @@ test: install system-deps
 	$(BIN)/pytest
 
 # The full benchmark: about 3 minutes; writes the tables to bench-results.md.
-bench: install system-deps
+bench: install demo-deps bench-deps
 	$(BIN)/prodstack bench --variant default --sweep --markdown bench-results.md
 
 lint: install

@@ -14,6 +14,8 @@ import click
 
 from generator import TEMPLATE_DIR
 from generator.answers import AnswersError
+from generator.project import Project
+from generator.tools import MissingTool, require
 from generator.variants import get_variant
 
 
@@ -130,3 +132,17 @@ project_argument = click.argument(
     required=False,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
+
+
+def require_tools(*groups):
+    """Stop with one line when a system tool of the groups is missing."""
+    try:
+        require(*groups)
+    except MissingTool as error:
+        raise click.ClickException(str(error)) from None
+
+
+def local_tools(project_path):
+    """The tool groups a local stack of the project runs."""
+    postgresql = Project.load(project_path).answers["database"] == "postgresql"
+    return ("demo", "postgres") if postgresql else ("demo",)

@@ -14,6 +14,8 @@ import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from generator import programs
+from generator.checking import StepFailed, poll
 from generator.inprocess import authentication_cost, request_cpu_ms
 from generator.loopback import free_port, http_client
 from generator.measures import (
@@ -26,11 +28,11 @@ from generator.measures import (
     table,
     tree_memory,
 )
-from generator.processes import StepFailed, wait_for
 from generator.project import Project
 from generator.runner import handle_termination, run_steps
 from generator.socket_gunicorn import FORWARDED
-from generator.stack import LocalStack
+from generator.stacks import local
+from generator.stacks.local import LocalStack
 
 OURS = "ours: Nginx + Gunicorn, our config"
 RUNSERVER = "manage.py runserver"
@@ -57,13 +59,6 @@ RATIOS = (
 WARM_UP_SECONDS = 1
 # The app allows 10 sign-ins a minute per client, and the stack's sign-in used 1.
 TOKEN_SAMPLES = 8
-CEILING_APP = """\
-def application(environ, start_response):
-    body = b'{"ok": true}'
-    start_response("200 OK", [("Content-Type", "application/json"),
-                              ("Content-Length", str(len(body)))])
-    return [body]
-"""
 # Worker settings the sweep tries: (class, workers, threads).
 SWEEP = (
     ("sync", 1, 1),
@@ -80,14 +75,20 @@ class Bench:
     def __init__(self, project, duration, connections, rounds, out=print):
         self.duration, self.connections, self.rounds = duration, connections, rounds
         self.out = out
-        self.stack = LocalStack(
+        self.stack = stack = LocalStack(
             Project.load(project), overrides={"JWT_ACCESS_MINUTES": "240"}
         )
         self.rows = {}
+        self.sweep = {}  # rows of the worker sweep, by setting
         self.memory = {}  # Memory by server
         self.authentication = None  # microseconds per call, by kind
         self.attack = None  # the admin sign-in flood's own measurement
         self.request_cpu_ms = None
+        self.site = stack.project.site_url
+        # Headers of a request straight to Gunicorn, as Nginx sends it.
+        self.direct = {"Host": stack.project.domain, **FORWARDED}
+        # What the API scenarios ask for, as the stack's user (prepare()).
+        self.api_path, self.auth = None, {}
 
     # Driving ------------------------------------------------------------
 
@@ -119,7 +120,7 @@ class Bench:
         command = [part.replace("{port}", port) for part in command]
         process, log = self.stack.processes.start(name, command, env=env)
         client = http_client(self.stack.project.domain, int(port))
-        wait_for(
+        poll(
             lambda: client.get("/api/health/", headers=FORWARDED).status, name, log=log
         )
         return process, f"http://127.0.0.1:{port}"
@@ -133,7 +134,7 @@ class Bench:
 
     def prepare(self):
         stack = self.stack
-        report = run_steps(stack, [*stack.PREPARE, *stack.BOOT], self.out)
+        report = run_steps(stack, [*local.PREPARE, *local.BOOT], self.out)
         if not report.passed:
             raise StepFailed("the stack did not come up: run prodstack verify")
         access = stack.user.access
@@ -145,9 +146,55 @@ class Bench:
             self.api_path = "/api/notes/"
         else:
             self.api_path = "/api/auth/me/"
-        (stack.work / "ceiling.py").write_text(CEILING_APP)
-        self.site = stack.project.site_url
-        self.direct = {"Host": stack.project.domain, **FORWARDED}
+        stack.put_python_module("ceiling", programs.source("ceiling"))
+
+    def start_rivals(self):
+        """runserver, Gunicorn with no config, and ours on TCP (WhiteNoise's
+        static files, sign-in latency); (process, base URL) each."""
+        venv = self.stack.project.path / ".venv" / "bin"
+        runserver = self.start_tcp(
+            "runserver",
+            [str(venv / "python"), "manage.py", "runserver", "127.0.0.1:{port}",
+             "--noreload"],
+        )  # fmt: skip
+        plain = self.start_tcp(
+            "gunicorn-plain",
+            [
+                str(venv / "gunicorn"),
+                "config.wsgi:application",
+                "-b",
+                "127.0.0.1:{port}",
+            ],
+        )
+        tcp = self.start_tcp(
+            "gunicorn-tcp",
+            self.stack.project.exec_start,
+            {"GUNICORN_BIND": "127.0.0.1:{port}"},
+        )
+        return runserver, plain, tcp
+
+    def measure_round(self, round_number, rivals):
+        """Every scenario once, in the other order every other round."""
+        (runserver, runserver_url), (plain, plain_url), (tcp, tcp_url) = rivals
+        api, static = self.api_path, f"/static/{self.stack.static_file}"
+        gzip = {"Accept-Encoding": "gzip"}
+        direct_api = {**self.direct, **self.auth}
+        direct_gzip = {**self.direct, **gzip}
+        scenarios = [
+            (OURS, f"{self.site}{api}", self.auth, "socket"),
+            (RUNSERVER, f"{runserver_url}{api}", direct_api, runserver.pid),
+            (PLAIN, f"{plain_url}{api}", direct_api, plain.pid),
+            (STATIC_NGINX, f"{self.site}{static}", gzip, None),
+            (STATIC_WHITENOISE, f"{tcp_url}{static}", direct_gzip, tcp.pid),
+        ]  # fmt: skip
+        if round_number % 2:
+            scenarios.reverse()
+        for name, url, headers, rss in scenarios:
+            pid = self.stack.gunicorn_pid if rss == "socket" else rss
+            self.measure(name, url, headers, pid)
+        self.swap_socket_app(app="ceiling:application")
+        self.measure(CEILING, f"{self.site}{api}", {}, self.stack.gunicorn_pid)
+        self.swap_socket_app()
 
     def run(self, sweep=False):
         stack = self.stack
@@ -155,47 +202,10 @@ class Bench:
         failed = True
         try:
             self.prepare()
-            venv = stack.project.path / ".venv" / "bin"
-            runserver, runserver_url = self.start_tcp(
-                "runserver",
-                [str(venv / "python"), "manage.py", "runserver", "127.0.0.1:{port}",
-                 "--noreload"],
-            )  # fmt: skip
-            plain, plain_url = self.start_tcp(
-                "gunicorn-plain",
-                [
-                    str(venv / "gunicorn"),
-                    "config.wsgi:application",
-                    "-b",
-                    "127.0.0.1:{port}",
-                ],
-            )
-            # Our config on TCP: WhiteNoise's static files, sign-in latency.
-            tcp, tcp_url = self.start_tcp(
-                "gunicorn-tcp",
-                stack.project.exec_start,
-                {"GUNICORN_BIND": "127.0.0.1:{port}"},
-            )
-            api, static = self.api_path, f"/static/{stack.static_file}"
-            gzip = {"Accept-Encoding": "gzip"}
-            direct_api = {**self.direct, **self.auth}
-            direct_gzip = {**self.direct, **gzip}
+            rivals = self.start_rivals()
             for round_number in range(self.rounds):
-                scenarios = [
-                    (OURS, f"{self.site}{api}", self.auth, "socket"),
-                    (RUNSERVER, f"{runserver_url}{api}", direct_api, runserver.pid),
-                    (PLAIN, f"{plain_url}{api}", direct_api, plain.pid),
-                    (STATIC_NGINX, f"{self.site}{static}", gzip, None),
-                    (STATIC_WHITENOISE, f"{tcp_url}{static}", direct_gzip, tcp.pid),
-                ]  # fmt: skip
-                if round_number % 2:
-                    scenarios.reverse()
-                for name, url, headers, rss in scenarios:
-                    pid = stack.gunicorn_pid if rss == "socket" else rss
-                    self.measure(name, url, headers, pid)
-                self.swap_socket_app(app="ceiling:application")
-                self.measure(CEILING, f"{self.site}{api}", {}, stack.gunicorn_pid)
-                self.swap_socket_app()
+                self.measure_round(round_number, rivals)
+            api, (_, tcp_url) = self.api_path, rivals[2]
             self.measure_token_latency(tcp_url)
             self.measure_health_under_attack()
             self.measure_memory()
@@ -269,7 +279,6 @@ class Bench:
 
     def run_sweep(self):
         """Our scenario under each worker setting, one after another."""
-        self.sweep = {}
         for worker_class, workers, threads in SWEEP:
             label = f"{worker_class}, {workers} workers x {threads} threads"
             self.swap_socket_app(
@@ -287,58 +296,61 @@ class Bench:
             )
             self.sweep[label] = self.rows.pop(label)
 
-    # Report ---------------------------------------------------------------
-
     def report(self):
-        lines = [
-            f"{self.connections} connections, {WRK_THREADS} wrk threads, "
-            f"{self.duration}s per run after a {WARM_UP_SECONDS}s warm-up, "
-            f"median of {self.rounds} alternating rounds",
+        return report(self)
+
+
+def report(bench):
+    """The tables and ratios of a bench that ran, as Markdown."""
+    lines = [
+        f"{bench.connections} connections, {WRK_THREADS} wrk threads, "
+        f"{bench.duration}s per run after a {WARM_UP_SECONDS}s warm-up, "
+        f"median of {bench.rounds} alternating rounds",
+        "",
+        *table(bench.rows.values()),
+        "",
+        "| ratio | value |",
+        "|---|---|",
+    ]
+    rps = {name: row.median("rps") for name, row in bench.rows.items()}
+    for label, top, bottom in RATIOS:
+        lines.append(f"| {label} | {rps[top] / rps[bottom]:.2f}x |")
+    if bench.memory:
+        label, top, bottom = MEMORY_RATIO
+        pss = {name: memory.pss_mb for name, memory in bench.memory.items()}
+        lines += [
+            f"| {label} | {pss[top] / pss[bottom]:.2f}x |",
             "",
-            *table(self.rows.values()),
-            "",
-            "| ratio | value |",
-            "|---|---|",
+            *memory_table(bench.memory),
         ]
-        rps = {name: row.median("rps") for name, row in self.rows.items()}
-        for label, top, bottom in RATIOS:
-            lines.append(f"| {label} | {rps[top] / rps[bottom]:.2f}x |")
-        if self.memory:
-            label, top, bottom = MEMORY_RATIO
-            pss = {name: memory.pss_mb for name, memory in self.memory.items()}
-            lines += [
-                f"| {label} | {pss[top] / pss[bottom]:.2f}x |",
-                "",
-                *memory_table(self.memory),
-            ]
-        if self.attack:
-            lines += [
-                "",
-                f"Admin sign-in flood ({ATTACKERS} clients, wrong passwords): "
-                f"{self.attack.rps:.0f} POSTs a second, {self.attack.errors} of "
-                "them refused (429) before any password was checked.",
-            ]
-        if self.request_cpu_ms:
-            lines += [
-                "",
-                f"CPU per authenticated GET {self.api_path} in-process: "
-                f"{self.request_cpu_ms:.2f} ms",
-            ]
-        cost = self.authentication
-        if cost:
-            lines += [
-                "",
-                "| authentication, per request | microseconds |",
-                "|---|---|",
-                f"| JWTAuthentication (user looked up) | {cost['lookup']:.0f} |",
-                f"| JWTStatelessUserAuthentication | {cost['stateless']:.0f} |",
-                f"| signature and claims check alone | {cost['signature']:.0f} |",
-            ]
-        if getattr(self, "sweep", None):
-            lines += [
-                "",
-                "Worker sweep (our scenario):",
-                "",
-                *table(self.sweep.values()),
-            ]
-        return "\n".join(lines)
+    if bench.attack:
+        lines += [
+            "",
+            f"Admin sign-in flood ({ATTACKERS} clients, wrong passwords): "
+            f"{bench.attack.rps:.0f} POSTs a second, {bench.attack.errors} of "
+            "them refused (429) before any password was checked.",
+        ]
+    if bench.request_cpu_ms:
+        lines += [
+            "",
+            f"CPU per authenticated GET {bench.api_path} in-process: "
+            f"{bench.request_cpu_ms:.2f} ms",
+        ]
+    cost = bench.authentication
+    if cost:
+        lines += [
+            "",
+            "| authentication, per request | microseconds |",
+            "|---|---|",
+            f"| JWTAuthentication (user looked up) | {cost['lookup']:.0f} |",
+            f"| JWTStatelessUserAuthentication | {cost['stateless']:.0f} |",
+            f"| signature and claims check alone | {cost['signature']:.0f} |",
+        ]
+    if bench.sweep:
+        lines += [
+            "",
+            "Worker sweep (our scenario):",
+            "",
+            *table(bench.sweep.values()),
+        ]
+    return "\n".join(lines)

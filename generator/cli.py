@@ -23,13 +23,16 @@ from generator.answers import (
 from generator.baking import (
     bake,
     bake_new,
+    local_tools,
     project_argument,
     project_or_variant,
+    require_tools,
     template_folder,
     variant_or_fail,
     verifiable_bake,
 )
 from generator.host_commands import verify_cluster_command, verify_host_command
+from generator.stacks.local import LOOPBACK
 from generator.variants import get_variant, load_variants
 
 output_dir_option = click.option(
@@ -217,26 +220,37 @@ def verify_command(project, variant_name, serve):
     show_default=True,
     help="Folder for the demo project; a previous demo there is replaced.",
 )
-def demo_command(demo_dir):
+@click.option(
+    "--listen",
+    default=LOOPBACK,
+    show_default=True,
+    help="The address Nginx listens on; 0.0.0.0 for every address (the demo's "
+    "admin and API are then open to whoever reaches this machine).",
+)
+def demo_command(demo_dir, listen):
     """Bake the default variant, verify it, and serve it through Nginx until Ctrl-C.
 
     The bake keeps the default answers but for deploy_root (a temporary folder)
     and the ports (free high ones), so nothing lands in /srv or on port 443.
+    A demo has its own socket, ports and runtime files: a verify or a bench
+    of the same project name beside it does not touch it.
 
     \b
-    Example:
+    Examples:
       prodstack demo --dir demo
+      prodstack demo --listen 0.0.0.0     # reachable from other machines
     """
     variant = get_variant("default")
     shutil.rmtree(demo_dir / variant.slug, ignore_errors=True)
     with verifiable_bake(variant, demo_dir) as project:
-        _verify(project, serve=True)
+        _verify(project, serve=True, listen=listen)
 
 
-def _verify(project, serve):
+def _verify(project, serve, listen=LOOPBACK):
     from generator.verify import verify
 
-    if not verify(project, serve=serve, out=click.echo).passed:
+    require_tools(*local_tools(project))
+    if not verify(project, serve=serve, out=click.echo, listen=listen).passed:
         raise SystemExit(1)
 
 
@@ -303,8 +317,9 @@ def bench_command(
 
 def _bench(project, duration, connections, rounds, sweep, markdown):
     from generator.bench import Bench
-    from generator.processes import StepFailed
+    from generator.checking import StepFailed
 
+    require_tools(*local_tools(project), "bench")
     bench = Bench(project, duration, connections, rounds, out=click.echo)
     try:
         bench.run(sweep=sweep)

@@ -3,12 +3,12 @@
 
 import json
 import tempfile
-import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from generator.baking import bake, project_argument, variant_or_fail
+from generator.baking import bake, project_argument, require_tools, variant_or_fail
 
 figures_option = click.option(
     "--figures",
@@ -57,45 +57,60 @@ def verify_host_command(project, variant_name, figures, by_hand, lynis):
     """
     if bool(project) == bool(variant_name):
         raise click.UsageError("give either PROJECT or --variant NAME")
-    with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
-        if variant_name:
-            project = bake(variant_or_fail(variant_name).answers, output)
-        _verify_host(project, figures, by_hand, lynis)
+    _require_host_tools()
+    with _as_given_or_baked(project, variant_name) as path:
+        _verify_host(path, figures, by_hand, lynis)
 
 
 def _verify_host(project, figures_file, by_hand, lynis=True):
-    from generator.hosts.deploy_speed import missed_targets, speed_report
-    from generator.hosts.proofs import run_proofs
-    from generator.hosts.runbook import run_by_hand
-    from generator.hosts.stack import host_stack
+    from generator.proofs import prove_on, runbook
+    from generator.proofs.deploy_speed import missed_targets, speed_report
+    from generator.proofs.host import sequence
     from generator.runner import handle_termination
+    from generator.stacks.host import host_stack
 
     handle_termination()
-    started = time.perf_counter()
-    with host_stack(project, out=click.echo) as stack:
-        if by_hand:
-            figures = run_by_hand(stack, out=click.echo)
-        else:
-            figures = run_proofs(stack, out=click.echo, lynis=lynis)
-        if figures is None:
-            # Leave through the stack's failure path, so its logs are kept.
-            raise click.ClickException("a proof failed (see above)")
-    figures["total_s"] = round(time.perf_counter() - started, 1)
+    steps = runbook.SEQUENCE if by_hand else sequence(lynis)
+    report = prove_on(host_stack, project, steps, out=click.echo)
+    if not report.passed:
+        raise click.ClickException("a proof failed (see above)")
+    figures = report.figures
     if not by_hand:
         figures["deploy_targets_missed"] = missed_targets(figures)
         click.echo(speed_report(figures))
     click.echo(f"proved {project} on a fresh host in {figures['total_s']:.0f}s")
-    if figures_file:
-        figures_file.write_text(json.dumps(figures, indent=2) + "\n")
+    _write_figures(figures_file, figures)
+
+
+@contextmanager
+def _as_given_or_baked(project, variant_name):
+    """The project given, or the variant baked with its own answers (its
+    ports, its deploy_root: the hosts are its own) into a temp folder."""
+    if project:
+        yield project
+        return
+    with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
+        yield bake(variant_or_fail(variant_name).answers, output)
+
+
+def _require_host_tools():
+    from generator.hosts.rootfs import image_is_cached
+
+    require_tools("hosts", *(() if image_is_cached() else ("image",)))
+
+
+def _write_figures(path, figures):
+    if path:
+        path.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 @click.command("verify-cluster")
+@project_argument
 @click.option(
     "--variant",
     "variant_name",
-    default="postgresql",
-    show_default=True,
-    help="Bake this variant, with its own answers, and prove it on three hosts.",
+    help="Bake this variant, with its own answers, and prove it on three hosts "
+    "(without PROJECT: postgresql).",
 )
 @figures_option
 @click.option(
@@ -104,27 +119,29 @@ def _verify_host(project, figures_file, by_hand, lynis=True):
     help="Then measure requests/s through the load balancer with 1 and with 2 "
     "app hosts, this many seconds each (wrk on this machine).",
 )
-def verify_cluster_command(variant_name, figures, bench):
-    """Deploy a variant to three fresh Debian 12 hosts on one bridge (a load
-    balancer that also holds PostgreSQL, two app hosts) with its own `make
-    deploy`, and prove it: the HTTP checks through the load balancer, shared
-    secrets, throttle and token blacklist, a rolling release and rollback
-    under load, an app host killed under load and booted again, and a
+def verify_cluster_command(project, variant_name, figures, bench):
+    """Deploy a PROJECT, or a variant, to three fresh Debian 12 hosts on one
+    bridge (a load balancer that also holds PostgreSQL, two app hosts) with
+    its own `make deploy`, and prove it: the HTTP checks through the load
+    balancer, shared secrets, throttle and token blacklist, a rolling release
+    and rollback under load, an app host killed under load and booted again, and a
     second deploy that changes nothing. Torn down afterwards.
 
     \b
     Examples:
       prodstack verify-cluster --figures cluster.json
       prodstack verify-cluster --bench 10
+      prodstack verify-cluster ~/src/my_api
     """
-    from generator.hosts.cluster_proofs import verify_cluster
+    from generator.proofs.cluster import verify_cluster
     from generator.runner import handle_termination
 
+    if project and variant_name:
+        raise click.UsageError("give either PROJECT or --variant NAME")
+    _require_host_tools()
     handle_termination()
-    with tempfile.TemporaryDirectory(prefix="prodstack-bake-") as output:
-        project = bake(variant_or_fail(variant_name).answers, output)
-        found = verify_cluster(project, bench, out=click.echo)
-    if found is None:
+    with _as_given_or_baked(project, variant_name or "postgresql") as path:
+        report = verify_cluster(path, bench, out=click.echo)
+    if not report.passed:
         raise click.ClickException("a proof failed (see above)")
-    if figures:
-        figures.write_text(json.dumps(found, indent=2) + "\n")
+    _write_figures(figures, report.figures)

@@ -15,23 +15,15 @@ class Mailbox:
     host: str
     port: int
     messages: list = field(default_factory=list)
-    _arrived: threading.Condition = field(default_factory=threading.Condition)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook
         message = email.message_from_bytes(
             envelope.content, policy=email.policy.default
         )
-        with self._arrived:
+        with self._lock:
             self.messages.append(message)
-            self._arrived.notify_all()
         return "250 Message accepted for delivery"
-
-    def wait_for(self, count, timeout=10):
-        """The first `count` messages, once that many have arrived."""
-        with self._arrived:
-            if not self._arrived.wait_for(lambda: len(self.messages) >= count, timeout):
-                return None
-            return self.messages[:count]
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.processes import StepFailed
+from generator.checking import StepFailed
 
 
 @dataclass

@@ -11,19 +11,22 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from generator.checking import StepFailed
 from generator.loopback import free_port
+from generator.tools import find
 
 START_TIMEOUT = 30
 
 
 def _run(*command):
     """Run a PostgreSQL tool as the cluster's owner; fail with its own words."""
-    tool, command = command[0], [str(part) for part in command]
+    tool = command[0]
+    command = [find(tool) or tool, *map(str, command[1:])]
     if os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"{tool} failed: {result.stderr.strip()[-2000:]}")
+        raise StepFailed(f"{tool} failed: {result.stderr.strip()[-2000:]}")
 
 
 def _chown_to_postgres(path):

@@ -1,49 +1,13 @@
-"""Commands and long-running processes for a stack, each with its own log file,
-and the failure type every stack step and check raises."""
+"""Commands and long-running processes for a stack, each with its own log file."""
 
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
-START_DEADLINE = 30
+from generator.checking import StepFailed, check
+
 STOP_DEADLINE = 40
-
-
-class StepFailed(Exception):
-    """A step or check did not hold. `log` names the file whose tail helps."""
-
-    def __init__(self, message, log=None):
-        super().__init__(message)
-        self.log = log
-
-
-def check(condition, message, log=None):
-    if not condition:
-        raise StepFailed(message, log)
-
-
-def wait_for(probe, what, deadline=START_DEADLINE, log=None):
-    """Poll probe() until it returns a true value, or fail after deadline s."""
-    end = time.monotonic() + deadline
-    last_error = None
-    while time.monotonic() < end:
-        try:
-            result = probe()
-            if result:
-                return result
-        except OSError as error:
-            last_error = error
-        time.sleep(0.05)
-    raise StepFailed(f"{what} within {deadline}s (last error: {last_error})", log)
-
-
-def tail(path, lines=30):
-    try:
-        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def catches(pid, sig):
@@ -73,22 +37,8 @@ class Processes:
         self.logs, self.cwd = logs, cwd
         self.running = {}
 
-    def run(self, name, command, env, cwd=None):
-        """Run a command to completion; fail with its log if it exits non-zero."""
-        log = self.logs / f"{name}.log"
-        with log.open("w") as output:
-            result = subprocess.run(
-                [str(part) for part in command],
-                cwd=cwd or self.cwd,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        check(result.returncode == 0, f"{name} exited {result.returncode}", log)
-        return log.read_text()
-
-    def start(self, name, command, env, cwd=None):
+    def _spawn(self, name, command, env, cwd):
+        """The command started with its output in logs/NAME.log."""
         log = self.logs / f"{name}.log"
         # The child keeps its own copy of the file; ours closes at once.
         with log.open("w") as output:
@@ -100,6 +50,22 @@ class Processes:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        return process, log
+
+    def run(self, name, command, env, cwd=None):
+        """Run a command to completion; fail with its log if it exits non-zero."""
+        process, log = self._spawn(name, command, env, cwd)
+        try:
+            returncode = process.wait()
+        except BaseException:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+        check(returncode == 0, f"{name} exited {returncode}", log)
+        return log.read_text()
+
+    def start(self, name, command, env, cwd=None):
+        process, log = self._spawn(name, command, env, cwd)
         self.running[name] = process
         return process, log
 

@@ -1,13 +1,15 @@
 """Gunicorn started the way the socket unit starts it: systemd-socket-activate
-holds the unit's ListenStream and hands it over, applies SocketGroup and
-SocketMode as systemd would, and passes on the env file's variables only."""
+holds the stack's socket (where the unit has its ListenStream) and hands it
+over, applies SocketGroup and SocketMode as systemd would, and passes on the
+env file's variables only."""
 
 import os
 import shutil
 import signal
 from pathlib import Path
 
-from generator.processes import STOP_DEADLINE, catches, check, wait_for
+from generator.checking import check, poll
+from generator.processes import STOP_DEADLINE, catches
 
 # What Nginx adds in front of every request it proxies.
 FORWARDED = {"X-Forwarded-Proto": "https"}
@@ -20,9 +22,9 @@ def expected_workers(env):
 
 
 class SocketGunicorn:
-    def __init__(self, project, processes, direct, runtime_directory):
+    def __init__(self, project, processes, direct, socket_path, runtime_directory):
         self.project, self.processes, self.direct = project, processes, direct
-        self.socket_path = Path(project.socket_unit["ListenStream"][0])
+        self.socket_path = socket_path
         self.runtime_directory = runtime_directory
         self.log = processes.logs / "gunicorn.log"
         self.pid = None
@@ -42,11 +44,11 @@ class SocketGunicorn:
             env=env,
             cwd=self.project.service["WorkingDirectory"][0],
         )  # fmt: skip
-        wait_for(self.socket_path.is_socket, "the socket to appear", log=log)
+        poll(self.socket_path.is_socket, "the socket to appear", log=log)
         socket_unit = self.project.socket_unit
         shutil.chown(self.socket_path, group=socket_unit["SocketGroup"][0])
         self.socket_path.chmod(int(socket_unit["SocketMode"][0], 8))
-        wait_for(
+        poll(
             lambda: self.direct.get("/api/health/", headers=FORWARDED).status == 200,
             "Gunicorn to answer /api/health/",
             log=log,
@@ -59,7 +61,7 @@ class SocketGunicorn:
         self.pid = process.pid
         # Every worker past its start-up, so that a stop reaches each of them.
         workers = expected_workers(env)
-        wait_for(
+        poll(
             lambda: len(self.ready_workers()) == workers,
             f"{workers} workers to start",
             log=log,
@@ -84,7 +86,7 @@ class SocketGunicorn:
             return 0
         pids = {self.pid, *self.worker_pids()}
         self.processes.stop("gunicorn", signal.SIGTERM)
-        wait_for(
+        poll(
             lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids),
             "every Gunicorn process to exit",
             deadline=STOP_DEADLINE,

@@ -16,9 +16,7 @@ BIN = Path(sys.executable).parent
 VARIANTS = load_variants()
 VARIANT_PARAMS = [pytest.param(v, id=v.test_id) for v in VARIANTS.values()]
 
-# Seconds per (step, variant), and what proofs measured per variant
-# ({variant: {figure: value}}), printed at the end of the run.
-TIMINGS = {}
+# What proofs measured ({run: {figure: value}}), printed at the end of the run.
 FIGURES = {}
 
 
@@ -32,6 +30,13 @@ class Baked:
         for path in sorted(self.path.rglob("*")):
             if path.is_file() and path.suffix != ".pem":
                 yield path, path.read_text()
+
+
+def label_of(steps, function):
+    """The label under which steps run function: tests read labels from the
+    code's own lists, never from copies."""
+    (label,) = [step.label for step in steps if step.action is function]
+    return label
 
 
 def load_module(path):

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from generator.answers import template_context
+from generator.tools import GROUPS, TARGETS, find
 
 from .helpers import BIN, TEMPLATE, VARIANTS, git, load_hook, run, template_repo
 
@@ -317,3 +318,37 @@ def test_cli_installed_without_editable_mode_bakes(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / VARIANTS["default"].slug / "manage.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("command", "groups", "tool"),
+    [
+        (["verify-host", "--variant", "minimal"], ("hosts",), "debootstrap"),
+        (["verify", "--variant", "minimal"], ("demo",), "nginx"),
+    ],
+    ids=["verify-host without debootstrap", "verify without nginx"],
+)
+def test_a_missing_system_tool_is_one_line_naming_its_package(
+    tmp_path, command, groups, tool
+):
+    # A PATH with every other tool the command runs.
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for group in groups:
+        for name in GROUPS[group]:
+            if name != tool:
+                (tools / name).symlink_to(find(name))
+    env = {
+        **os.environ,
+        "PATH": str(tools),
+        # No host image yet: building one needs debootstrap.
+        "PRODSTACK_CACHE": str(tmp_path / "cache"),
+    }
+    result = run([PRODSTACK, *command], env=env)
+    package = next(GROUPS[group][tool] for group in GROUPS if tool in GROUPS[group])
+    target = next(TARGETS[group] for group in GROUPS if tool in GROUPS[group])
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Error: {tool} is missing: install the Debian package {package} "
+        f"(`make {target}` installs it, as root)"
+    )

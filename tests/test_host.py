@@ -7,58 +7,55 @@ nothing behind, also when a run fails."""
 import json
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
+from generator import checks
+from generator.checks import http
 from generator.deploy_phases import PHASES, RUNS
 from generator.hosts.network import leftovers
-from generator.hosts.stack import host_stack
+from generator.proofs import baseline, runbook
+from generator.proofs.host import MAX_EXPOSURE, sequence
+from generator.stacks.host import host_stack
 
-from .helpers import BIN, FIGURES, TEMPLATE, TIMINGS, VARIANT_PARAMS, VARIANTS, run
-
-PROOFS = (
-    "fresh host: open ports",
-    "first deploy",
-    "(a) hardening on the host",
-    "firewall: the site's ports only",
-    "SSH: the deploy user's key only",
-    "security updates, dry run",
-    "log cap, rotation, request time",
-    "(f) certificate from ACME",
-    "node exporter, this host only",
-    "(b) release, nothing else running",
-    "(b) release under load",
-    "(c) rollback under load",
-    "broken releases refused",
-    "backup, data lost, restored",
-    "a failed backup is loud",
-    "(d) reboot",
-    "firewall after the reboot",
-    "(e) second deploy, no change",
+from .helpers import (
+    BIN,
+    FIGURES,
+    TEMPLATE,
+    VARIANT_PARAMS,
+    VARIANTS,
+    label_of,
+    run,
 )
+
+PROOFS = tuple(step.label for step in sequence(lynis=False))
 # The host's baseline is the same for every variant: Lynis audits it once.
-LYNIS = ("Lynis on the fresh host", "Lynis on the deployed host")
+LYNIS = tuple(step.label for step in sequence(lynis=True) if step.label not in PROOFS)
 LYNIS_VARIANT = "default"
+JWT_FLOW = label_of(checks.HTTP, http.jwt_flow)
+RATE_LIMIT = label_of(checks.HTTP, http.rate_limit)
+# The actions verify's checks run after: the first deploy and each after it.
+ACTIONS = sum(
+    1 for step in sequence(lynis=False) if JWT_FLOW in [c.label for c in step.then]
+)
 
 
 @pytest.mark.parametrize("variant", VARIANT_PARAMS)
-def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
+def test_verify_host_proves_the_variant_on_a_fresh_host(
+    variant, tmp_path, host_project
+):
     figures_file = tmp_path / "figures.json"
-    started = time.perf_counter()
     result = run(
         [
             BIN / "prodstack",
             "verify-host",
-            "--variant",
-            variant.name,
+            host_project(variant),
             "--figures",
             figures_file,
             "--lynis" if variant.name == LYNIS_VARIANT else "--no-lynis",
         ]
     )
-    TIMINGS[("host", variant.name)] = time.perf_counter() - started
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     lynis = LYNIS if variant.name == LYNIS_VARIANT else ()
@@ -66,16 +63,16 @@ def test_verify_host_proves_the_variant_on_a_fresh_host(variant, tmp_path):
         assert f"PASS  {proof} " in result.stdout, f"{proof} did not pass:\n{output}"
     assert "FAIL" not in result.stdout
     # verify's own HTTP checks, after the deploy and after each action.
-    assert result.stdout.count("PASS    JWT flow over HTTPS ") == 7, output
-    assert "PASS    rate limit " in result.stdout
+    assert result.stdout.count(f"PASS    {JWT_FLOW} ") == ACTIONS, output
+    assert f"PASS    {RATE_LIMIT} " in result.stdout
     figures = json.loads(figures_file.read_text())
     assert figures["release_failed"] == 0 and figures["rollback_failed"] == 0
     assert figures["release_requests"] > 0 and figures["rollback_requests"] > 0
-    assert figures["exposure"] <= 2.0
+    assert figures["exposure"] <= MAX_EXPOSURE
     assert figures["backup_bytes"] > 0 and figures["restore_s"] > 0
     # Fresh, only SSH answers; deployed, from an address SSH is not allowed
     # from, only the site's ports.
-    assert figures["open_ports_before"] == [22]
+    assert figures["open_ports_before"] == [baseline.SSH_PORT]
     answers = variant.answers
     web = sorted({int(answers["http_port"]), int(answers["https_port"])})
     assert figures["open_ports_after"] == web
@@ -131,15 +128,11 @@ def test_a_failed_host_run_leaves_nothing_behind(cookies):
     # HS256 and RS256.
     [p for p in VARIANT_PARAMS if p.values[0].name in ("default", "postgresql")],
 )
-def test_the_runbook_followed_by_hand_gives_a_working_stack(variant):
-    started = time.perf_counter()
-    result = run(
-        [BIN / "prodstack", "verify-host", "--variant", variant.name, "--by-hand"]
-    )
-    TIMINGS[("by hand", variant.name)] = time.perf_counter() - started
+def test_the_runbook_followed_by_hand_gives_a_working_stack(variant, host_project):
+    result = run([BIN / "prodstack", "verify-host", host_project(variant), "--by-hand"])
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "PASS  runbook by hand " in result.stdout, output
-    assert "PASS  backup unit " in result.stdout, output
-    assert "PASS    JWT flow over HTTPS " in result.stdout, output
+    for step in runbook.SEQUENCE:
+        assert f"PASS  {step.label} " in result.stdout, output
+    assert f"PASS    {JWT_FLOW} " in result.stdout, output
     assert "FAIL" not in result.stdout

@@ -10,13 +10,13 @@ import socket
 import stat
 import subprocess
 import tempfile
-import time
 import urllib.request
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 
+from generator.checking import StepFailed, poll
 from generator.loopback import free_port
 
 from .helpers import TEMPLATE, VARIANTS, run
@@ -66,13 +66,11 @@ def make_dev(checkout, address, user=None, env=None):
 
 
 def wait_for_health(address, process_log):
-    deadline = time.monotonic() + START_DEADLINE
-    while time.monotonic() < deadline:
-        if health(address) == 200:
-            return
-        time.sleep(0.2)
-    process_log.seek(0)
-    raise AssertionError(f"no answer on {address}:\n{process_log.read()[-3000:]}")
+    try:
+        poll(lambda: health(address) == 200, f"an answer on {address}", START_DEADLINE)
+    except StepFailed as failed:
+        process_log.seek(0)
+        raise AssertionError(f"{failed}:\n{process_log.read()[-3000:]}") from None
 
 
 def test_make_dev_makes_env_installs_migrates_and_serves(cookies, tmp_path):

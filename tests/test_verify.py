@@ -3,18 +3,21 @@ behind real Nginx and Gunicorn, with the deploy files as rendered."""
 
 import re
 import shutil
-import time
+import subprocess
 from pathlib import Path
 
 from generator.verify import plan, verify
 
-from .helpers import BIN, TEMPLATE, TIMINGS, VARIANTS, run
+from .helpers import BIN, TEMPLATE, VARIANTS, run
 
 
-def leftovers(slug, deploy_root):
-    """Processes verify started that still run: Gunicorn runs from deploy_root,
-    Nginx from verify's work folder; and the socket file."""
-    marks = (str(deploy_root), f"prodstack-verify-{slug}-")
+def leftovers(deploy_root, said):
+    """Processes verify started that still run (Gunicorn runs from
+    deploy_root, Nginx from verify's work folder), and that folder, which
+    held the socket."""
+    work = re.search(r" on (/\S+)/[^/\s]+\.sock", said)
+    assert work, f"no socket named in:\n{said}"
+    marks = (str(deploy_root), work.group(1))
     found = []
     for proc in Path("/proc").iterdir():
         try:
@@ -23,20 +26,18 @@ def leftovers(slug, deploy_root):
             continue
         if proc.name.isdigit() and any(mark in cmdline for mark in marks):
             found.append(cmdline)
-    if Path(f"/run/{slug}.sock").exists():
-        found.append(f"/run/{slug}.sock")
+    if Path(work.group(1)).exists():
+        found.append(work.group(1))
     return found
 
 
 def test_verify_passes_every_step(baked):
     lines = []
-    started = time.perf_counter()
     report = verify(baked.path, out=lines.append)
-    TIMINGS[("verify", baked.variant.name)] = time.perf_counter() - started
     assert report.passed, "\n".join(lines)
-    assert report.labels_passed == [label for label, _ in plan()]
+    assert report.labels_passed == [step.label for step in plan()]
     assert " OK" in report.detail("systemd units")
-    assert not leftovers(baked.variant.slug, baked.answers["deploy_root"])
+    assert not leftovers(baked.answers["deploy_root"], "\n".join(lines))
 
 
 def test_verify_stops_at_the_first_failure_and_cleans_up(cookies, deploy_base):
@@ -54,29 +55,51 @@ def test_verify_stops_at_the_first_failure_and_cleans_up(cookies, deploy_base):
     assert "FAIL  static files" in result.stdout
     assert "Cache-Control" in result.stdout
     passed = re.findall(r"^PASS  (.+?)\s+\d+\.\d+s", result.stdout, re.M)
-    labels = [label for label, _ in plan()]
+    labels = [step.label for step in plan()]
     assert passed == labels[: labels.index("static files")]
-    assert not leftovers("broken_static", answers["deploy_root"])
     # The logs of the failed run are kept, and named in the output.
     logs = re.search(r"logs of every step: (\S+)/logs$", result.stdout, re.M)
     assert logs and Path(logs.group(1)).is_dir()
     shutil.rmtree(logs.group(1))
+    assert not leftovers(answers["deploy_root"], result.stdout)
 
 
-def test_the_longest_default_slug_verifies(cookies, deploy_base):
-    # 60 characters of name give a slug of 31, the longest a slug may be, which
-    # names the units, the socket, the Nginx site and the service's user.
+def test_two_runs_of_the_longest_project_name_at_once_both_pass(cookies, deploy_base):
+    # 60 characters of name give a slug of 31, the longest a slug may be,
+    # which names the units, the socket, the Nginx site and the service's
+    # user. And each local stack has its own socket, runtime folder, Nginx
+    # prefix and ports: two of one project name (a demo beside a bench, say)
+    # never meet.
     name = "Wholesale Orders Reconciliation Invoices Payments Settlement"
-    answers = VARIANTS["default"].answers_for_test_stack(deploy_base / "long-name")
-    answers["project_name"] = name
-    del answers["project_slug"]  # derived from the name
-    baked = cookies.bake(template=str(TEMPLATE), extra_context=answers)
-    assert baked.exit_code == 0, baked.exception
     slug = "wholesale_orders_reconciliation"
-    assert baked.project_path.name == slug
-
-    lines = []
-    report = verify(baked.project_path, out=lines.append)
-    assert report.passed, "\n".join(lines)
-    assert f"/run/{slug}.sock" in "\n".join(lines)
-    assert not leftovers(slug, answers["deploy_root"])
+    bakes = []
+    for number in (1, 2):
+        answers = VARIANTS["default"].answers_for_test_stack(
+            deploy_base / f"long-name-{number}"
+        )
+        answers["project_name"] = name
+        del answers["project_slug"]  # derived from the name
+        baked = cookies.bake(template=str(TEMPLATE), extra_context=answers)
+        assert baked.exit_code == 0, baked.exception
+        assert baked.project_path.name == slug
+        bakes.append((baked.project_path, answers["deploy_root"]))
+    processes = [
+        subprocess.Popen(
+            [BIN / "prodstack", "verify", path],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for path, _ in bakes
+    ]
+    outputs = [process.communicate(timeout=900)[0] for process in processes]
+    labels = [step.label for step in plan()]
+    sockets = []
+    for process, output, (_, deploy_root) in zip(
+        processes, outputs, bakes, strict=True
+    ):
+        assert process.returncode == 0, output
+        assert re.findall(r"^PASS  (.+?)\s+\d+\.\d+s", output, re.M) == labels
+        sockets += re.findall(rf" on (/\S+/{slug}\.sock)", output)
+        assert not leftovers(deploy_root, output)
+    assert len(set(sockets)) == 2, sockets

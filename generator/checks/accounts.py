@@ -4,9 +4,12 @@ the stack's own SMTP server standing in for the mail relay."""
 import re
 import secrets
 
-from generator.processes import check
+from generator.checking import check
+from generator.stacks.contract import HasMailbox, needs
+from generator.stacks.users import sign_in
 
 
+@needs(HasMailbox)
 def password_reset(stack):
     """The same answer for a known and an unknown address, one message for
     the known one, a token that sets the password once; the stack's user then
@@ -44,8 +47,5 @@ def password_reset(stack):
     check(again.status == 400, f"the token worked twice ({again.status})")
 
     user.password = reset["new_password"]
-    response = https.post("/api/auth/token/", user.credentials)
-    check(response.status == 200, f"sign-in after the reset: {response.status}")
-    tokens = response.json()
-    user.access, user.refresh = tokens["access"], tokens["refresh"]
+    sign_in(https, user)
     return "one message via SMTP; token used once; signed in with the new password"

@@ -4,23 +4,30 @@ units and the Nginx site."""
 
 import re
 import subprocess
+import sys
+from pathlib import Path
 
-from generator.processes import check, inherited_env
-from generator.stack import BIN
+from generator.checking import check
+from generator.processes import inherited_env
+from generator.stacks.contract import HasLocalProject, needs
+
+BIN = Path(sys.executable).parent
 
 # Exposure scores systemd-analyze prints: 0 (locked down) to 10 (exposed).
 MAX_EXPOSURE = 2.0
 
 
+@needs(HasLocalProject)
 def ruff(stack):
     ruff = stack.project.path / ".venv" / "bin" / "ruff"
-    stack.run("ruff-check", [ruff, "check", "--no-cache", "."])
-    stack.run("ruff-format", [ruff, "format", "--check", "--no-cache", "."])
+    stack.run_logged("ruff-check", [ruff, "check", "--no-cache", "."])
+    stack.run_logged("ruff-format", [ruff, "format", "--check", "--no-cache", "."])
     return "check and format clean"
 
 
+@needs(HasLocalProject)
 def check_deploy(stack):
-    output = stack.manage(
+    output = stack.manage_logged(
         "check-deploy", "check", "--deploy", "--fail-level", "WARNING"
     )
     check(
@@ -39,7 +46,7 @@ def pytest_summary(stack, name, *arguments):
         "DATABASE_URL": stack.env["DATABASE_URL"],
         "DJANGO_ENV_FILE": "",
     }
-    output = stack.run(
+    output = stack.run_logged(
         name,
         [stack.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *arguments],
         env=env,
@@ -50,10 +57,12 @@ def pytest_summary(stack, name, *arguments):
     return summary
 
 
+@needs(HasLocalProject)
 def project_tests(stack):
     return pytest_summary(stack, "project-tests")
 
 
+@needs(HasLocalProject)
 def schema_fuzz(stack):
     """The project's opt-in schemathesis test (`make fuzz`): every operation
     of its OpenAPI schema, in-process, as a signed-in user."""
@@ -62,12 +71,16 @@ def schema_fuzz(stack):
     return pytest_summary(stack, "fuzz", "fuzz")
 
 
+@needs(HasLocalProject)
 def gunicorn_config(stack):
     command = stack.project.exec_start
-    stack.run("gunicorn-check-config", [*command[:-1], "--check-config", command[-1]])
+    stack.run_logged(
+        "gunicorn-check-config", [*command[:-1], "--check-config", command[-1]]
+    )
     return "gunicorn --check-config"
 
 
+@needs(HasLocalProject)
 def units(stack):
     units = sorted((stack.project.deploy / "systemd").iterdir())
     result = subprocess.run(
@@ -102,8 +115,9 @@ def exposure(unit):
     return f"{unit.name} {score} {match.group(2)}"
 
 
+@needs(HasLocalProject)
 def nginx_config(stack):
-    stack.run("nginx-test", [*stack.nginx, "-t"])
+    stack.run_logged("nginx-test", [*stack.nginx, "-t"])
     gixy = subprocess.run(
         [BIN / "gixy", stack.nginx_prefix / "nginx.conf"],
         capture_output=True,

@@ -7,7 +7,8 @@ import socket
 import ssl
 from urllib.parse import urlencode
 
-from generator.processes import StepFailed, check
+from generator.checking import StepFailed, check
+from generator.stacks.contract import CanRestartApp, needs
 
 ADMIN_PROBES = 12
 # Nginx's own limits: 1 MB bodies, 8 KB request and header lines.
@@ -156,6 +157,7 @@ CORS_ORIGIN = "https://app.example.com"
 PREFLIGHTS = 12
 
 
+@needs(CanRestartApp)
 def cors_preflight(stack):
     """A browser's preflight through Nginx: no origin is allowed by default;
     a listed one is (DJANGO_CORS_ALLOWED_ORIGINS), and Nginx's rate limit on
@@ -181,9 +183,7 @@ def cors_preflight(stack):
                 f"preflight {number}: {response.status}, allowed origin {allowed}",
             )
     finally:
-        for env in (stack.env, stack.production_env):
-            env.pop("DJANGO_CORS_ALLOWED_ORIGINS", None)
-        stack.restart_gunicorn()
+        stack.restart_gunicorn(settings={"DJANGO_CORS_ALLOWED_ORIGINS": None})
     return (
         f"none allowed by default; {CORS_ORIGIN} once listed, {PREFLIGHTS} preflights"
     )

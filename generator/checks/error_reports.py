@@ -1,38 +1,28 @@
 """Error reports, checked through Nginx: with SENTRY_DSN set, an error in a
 view reaches a Sentry stand-in once, without credentials."""
 
-from generator.processes import check
+from generator import programs
+from generator.checking import check
 from generator.sink import events, http_sink
+from generator.stacks.contract import CanRestartApp, HasSinks, needs
 
-# A Django view that fails, added to the project's URLs by a module verify
-# writes next to it; Gunicorn runs that module's application (which is the
-# project's own) while the error report is checked.
-INDUCED_ERROR_PATH = "/verify/induced-error/"
-INDUCED_ERROR_APP = """\
-# What Gunicorn runs; it sets Django up, so it comes first.
-from config.wsgi import application
-
-from config import urls
-from django.urls import path
+# Gunicorn runs the project's application with one more URL, whose view
+# fails, while the error report is checked.
+INDUCED_ERROR = "induced_error"
+INDUCED_ERROR_PATH = "/" + programs.constant(INDUCED_ERROR, "PATH")
 
 
-def fail(request):
-    raise RuntimeError("induced by prodstack verify")
-
-
-urls.urlpatterns.append(path("verify/induced-error/", fail))
-"""
-
-
+@needs(CanRestartApp, HasSinks)
 def sentry_report(stack):
     """With SENTRY_DSN set, an error in a view reaches the DSN's server once,
     tagged with the request id and without the Authorization header. The
     sink listens where the stack puts its stand-ins: on a host, past the
     unit's IPAddressDeny, which the deploy opens for it."""
-    folder = stack.put_python_module("verify_induced_error", INDUCED_ERROR_APP)
+    module = f"verify_{INDUCED_ERROR}"
+    folder = stack.put_python_module(module, programs.source(INDUCED_ERROR))
     faulty = [
         *stack.project.exec_start[:-1],
-        "--pythonpath", str(folder), "verify_induced_error:application",
+        "--pythonpath", str(folder), f"{module}:application",
     ]  # fmt: skip
     with http_sink(stack.sink_address) as sink:
         host, port = sink.server_address
@@ -41,7 +31,7 @@ def sentry_report(stack):
         failed = stack.https.get(INDUCED_ERROR_PATH, token=stack.user.access)
         # Workers send what they hold before they exit, so once Gunicorn is
         # back without Sentry, every report has arrived.
-        stack.restart_gunicorn(settings={"SENTRY_DSN": ""})
+        stack.restart_gunicorn(settings={"SENTRY_DSN": None})
     check(failed.status == 500, f"the induced error answered {failed.status}")
     request_id = failed.headers["X-Request-ID"]
     reports = events(sink.received)

@@ -4,21 +4,28 @@ database gone, Gunicorn gone. Each says what a client sees meanwhile."""
 import signal
 import time
 
-from generator.checks.loops import request_loop
-from generator.processes import check, wait_for
+from generator.checking import check, poll
+from generator.loops import RequestLoop
+from generator.stacks.contract import (
+    CanStopApp,
+    HasDatabaseServer,
+    HasGunicornMaster,
+    needs,
+)
 
 # Nginx must answer at once when Gunicorn is gone, not after a proxy timeout.
 UPSTREAM_DOWN_LIMIT = 5.0
 
 
+@needs(HasGunicornMaster)
 def worker_killed(stack):
     """SIGKILL one worker under load: the master replaces it, and at most the
     one request that worker was serving fails."""
     workers = stack.worker_pids()
     victim = min(workers)
-    with request_loop(stack.https) as loop:
+    with RequestLoop(stack.https) as loop:
         stack.signal(victim, signal.SIGKILL)
-        wait_for(
+        poll(
             lambda: (
                 victim not in stack.worker_pids()
                 and len(stack.worker_pids()) == len(workers)
@@ -26,14 +33,15 @@ def worker_killed(stack):
             "a new worker in place of the killed one",
             log=stack.gunicorn_log,
         )
-        loop.wait_for_more_answers()
+        loop.wait_for_more()
     check(
-        loop.failed <= 1,
-        f"{loop.failed} requests failed for one dead worker: {loop.counts}",
+        loop.failures <= 1,
+        f"{loop.failures} requests failed for one dead worker: {dict(loop.failed)}",
     )
     return f"worker {victim} replaced; {loop.summary()}"
 
 
+@needs(HasDatabaseServer)
 def database_outage(stack):
     """PostgreSQL stopped: 503 in JSON, no traceback; started: back to 200."""
     if stack.database is None:
@@ -50,7 +58,7 @@ def database_outage(stack):
             )
     finally:
         stack.database.start()
-    wait_for(
+    poll(
         lambda: stack.https.get("/api/auth/me/", token=access).status == 200,
         "the API to answer again after PostgreSQL came back",
         log=stack.gunicorn_log,
@@ -58,6 +66,7 @@ def database_outage(stack):
     return "503 JSON from health/ and me/ while down; 200 after restart"
 
 
+@needs(CanStopApp)
 def gunicorn_down(stack):
     """With Gunicorn stopped, Nginx answers 502 in JSON at once."""
     stopped = stack.stop_gunicorn()

@@ -5,12 +5,16 @@ another needs; each may run again after the stack was changed."""
 
 import signal
 
-from generator.checks.loops import request_loop
+from generator.checking import StepFailed, check, poll
 from generator.loopback import http_client, https_client
-from generator.processes import StepFailed, check, wait_for
+from generator.loops import RequestLoop
+from generator.runner import once
 from generator.socket_gunicorn import FORWARDED
+from generator.stacks.contract import HasAppSocket, HasGunicornMaster, needs
 
 RATE_LIMIT_PROBES = 20
+# A sign-in that is refused, for the limits on the token endpoint.
+WRONG = {"username": "nobody", "password": "wrong"}
 
 
 def jwt_flow(stack):
@@ -121,6 +125,7 @@ def edges(stack):
     return "301 to HTTPS, ACME served, unknown hosts dropped, one of each header"
 
 
+@needs(HasAppSocket)
 def static_files(stack):
     """A hashed static file through Nginx, and through WhiteNoise behind it."""
     path = f"/static/{stack.static_file}"
@@ -152,14 +157,14 @@ def static_files(stack):
     return f"{path}: Nginx gzip_static + immutable; WhiteNoise gzip + immutable"
 
 
+@once
 def rate_limit(stack):
     """Quick wrong sign-ins meet Nginx's 429 (JSON) before the app's own.
 
     It spends the address's token budget for a while, so it runs after every
     other check that signs in."""
-    wrong = {"username": "nobody", "password": "wrong"}
     for attempt in range(1, RATE_LIMIT_PROBES + 1):
-        response = stack.https.post("/api/auth/token/", wrong)
+        response = stack.https.post("/api/auth/token/", WRONG)
         if response.status == 429:
             check(
                 response.json()
@@ -171,17 +176,19 @@ def rate_limit(stack):
     raise StepFailed(f"no 429 after {RATE_LIMIT_PROBES} quick token requests")
 
 
+@once
+@needs(HasGunicornMaster)
 def reload(stack):
     """HUP Gunicorn under a bounded request loop: every worker is replaced
     (the configuration is read again) and no request fails."""
     old_workers = stack.worker_pids()
-    with request_loop(stack.https) as loop:
+    with RequestLoop(stack.https) as loop:
         stack.signal(stack.gunicorn_pid, signal.SIGHUP)
-        wait_for(
+        poll(
             lambda: stack.worker_pids() and not (stack.worker_pids() & old_workers),
             "every worker to be replaced after HUP",
             log=stack.gunicorn_log,
         )
-        loop.wait_for_more_answers()
-    loop.assert_none_failed()
+        loop.wait_for_more()
+    loop.check_none_failed()
     return f"{loop.summary()}; all {len(old_workers)} workers replaced"

@@ -5,7 +5,8 @@ Gunicorn's and in Django's logs, and every line is JSON."""
 import json
 import re
 
-from generator.processes import check, wait_for
+from generator.checking import check, poll
+from generator.stacks.contract import HasClientAddresses, HasJournal, needs
 
 NGINX_REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 LOG_DEADLINE = 5
@@ -46,6 +47,7 @@ def traced(stack, request_id):
     return (nginx, gunicorn, django) if nginx and gunicorn and django else None
 
 
+@needs(HasJournal, HasClientAddresses)
 def request_id(stack):
     """A signed-in request that Django logs (POST to me/ is a 405, and
     Django logs 4xx answers): its id comes back in the response and is on
@@ -61,7 +63,7 @@ def request_id(stack):
         NGINX_REQUEST_ID.fullmatch(request_id),
         f"X-Request-ID in the response: {request_id!r}",
     )
-    nginx, gunicorn, django = wait_for(
+    nginx, gunicorn, django = poll(
         lambda: traced(stack, request_id),
         f"request {request_id} in the Nginx, Gunicorn and Django logs",
         deadline=LOG_DEADLINE,
@@ -99,6 +101,7 @@ def request_id(stack):
     )
 
 
+@needs(HasJournal)
 def json_logs(stack):
     """Every line the service wrote, and every line of the site's access log,
     is a JSON object with the keys people search by."""

@@ -3,8 +3,14 @@ numbers count verify's own requests across every Gunicorn worker."""
 
 import re
 
+from generator.checking import check, poll
 from generator.checks.logs import LOG_DEADLINE, parsed
-from generator.processes import check, wait_for
+from generator.stacks.contract import (
+    HasClientAddresses,
+    HasGunicornMaster,
+    HasJournal,
+    needs,
+)
 
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -36,6 +42,7 @@ def sample(samples, name, **labels):
     )
 
 
+@needs(HasClientAddresses, HasGunicornMaster)
 def metrics_access(stack):
     """/metrics answers the serving host itself and the addresses
     metrics-allow.conf lists, and nobody else, however the path is spelled."""
@@ -58,7 +65,7 @@ def metrics_access(stack):
     stack.put_metrics_allow(f"allow {stack.scraper};\n")
     stack.reload_nginx()
     try:
-        wait_for(
+        poll(
             lambda: scraper.get("/metrics").status == 200,
             f"/metrics to answer {stack.scraper} once metrics-allow.conf lists it",
         )
@@ -67,7 +74,7 @@ def metrics_access(stack):
     finally:
         stack.put_metrics_allow(None)
         stack.reload_nginx()
-    wait_for(
+    poll(
         lambda: scraper.get("/metrics").status == 403,
         f"/metrics to refuse {stack.scraper} again",
     )
@@ -77,6 +84,7 @@ def metrics_access(stack):
     )
 
 
+@needs(HasClientAddresses, HasJournal)
 def metrics_count(stack, requests=25):
     """The counts are verify's own requests, summed over every worker that
     served them, old and new: health/ counted once per request, and every
@@ -101,7 +109,7 @@ def metrics_count(stack, requests=25):
         lines = parsed(stack.app_log_lines())
         return [line for line in lines if line["logger"] == "gunicorn.access"]
 
-    wait_for(
+    poll(
         lambda: len(access_lines()) >= counted,
         f"Gunicorn to log the {counted:.0f} requests /metrics counted",
         deadline=LOG_DEADLINE,

@@ -1,5 +1,6 @@
-"""Real Debian 12 hosts for the deploy proof: rootfs.py (the cached image),
-network.py (bridge, namespaces), machine.py (systemd-nspawn), acme.py
-(pebble), stack.py (a project deployed to a host, with the checks' handles),
-make.py (its own `make deploy`), proofs.py and load.py (what verify-host
-proves), runbook.py (the runbook followed by hand)."""
+"""The machinery under the host stacks: rootfs.py (the cached Debian 12
+image), network.py (bridge, namespaces), machine.py (systemd-nspawn),
+host.py (one host of a run, and a run's teardown), acme.py (pebble),
+offsite.py (the rsync target for backups), make.py (the project's own
+`make` and its output), clients.py (the certificate a host serves). What
+is proven on them is generator/proofs/."""

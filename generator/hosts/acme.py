@@ -9,11 +9,12 @@ import os
 import signal
 import ssl
 import subprocess
-import time
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from generator.checking import poll
 
 START_DEADLINE = 20
 
@@ -45,16 +46,6 @@ def _fetch(url, context):
         return response.read()
 
 
-def _wait_for(url, context, log):
-    end = time.monotonic() + START_DEADLINE
-    while time.monotonic() < end:
-        try:
-            return _fetch(url, context)
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"pebble did not answer {url} in {START_DEADLINE}s; see {log}")
-
-
 def _start(command, log, env=None):
     with log.open("w") as output:  # the child keeps its own copy
         return subprocess.Popen(
@@ -66,29 +57,31 @@ def _start(command, log, env=None):
         )
 
 
+def _write_config(folder, address, http_port):
+    """pebble's configuration: its API on address with a certificate of its
+    own, validating over http_port."""
+    key, cert = _api_certificate(folder, address)
+    config = folder / "pebble-config.json"
+    pebble = {
+        "listenAddress": f"{address}:14000",
+        "managementListenAddress": f"{address}:15000",
+        "certificate": str(cert),
+        "privateKey": str(key),
+        "httpPort": int(http_port),
+        "tlsPort": 5001,
+        "ocspResponderURL": "",
+        "externalAccountBindingRequired": False,
+    }
+    config.write_text(json.dumps({"pebble": pebble}))
+    return config, cert
+
+
 @contextmanager
 def acme_server(folder, address, host_address, http_port):
     """pebble on address:14000 issuing for names that resolve to
     host_address, validating over http_port; stopped on exit."""
     folder.mkdir(parents=True, exist_ok=True)
-    key, cert = _api_certificate(folder, address)
-    config = folder / "pebble-config.json"
-    config.write_text(
-        json.dumps(
-            {
-                "pebble": {
-                    "listenAddress": f"{address}:14000",
-                    "managementListenAddress": f"{address}:15000",
-                    "certificate": str(cert),
-                    "privateKey": str(key),
-                    "httpPort": int(http_port),
-                    "tlsPort": 5001,
-                    "ocspResponderURL": "",
-                    "externalAccountBindingRequired": False,
-                }
-            }
-        )
-    )
+    config, cert = _write_config(folder, address, http_port)
     processes = []
     try:
         # Every A query answers the host's address: the domain "points" at it.
@@ -106,18 +99,14 @@ def acme_server(folder, address, host_address, http_port):
         # No random waits before validation, no random nonce rejections.
         env = {**os.environ, "PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0"}
         log = folder / "pebble.log"
-        processes.append(
-            _start(
-                ["pebble", "-config", config, "-dnsserver", f"{address}:8053"],
-                log,
-                env,
-            )
-        )
+        command = ["pebble", "-config", config, "-dnsserver", f"{address}:8053"]
+        processes.append(_start(command, log, env))
         context = ssl.create_default_context(cafile=str(cert))
-        _wait_for(f"https://{address}:14000/dir", context, log)
+        directory = f"https://{address}:14000/dir"
+        poll(lambda: _fetch(directory, context), "pebble", START_DEADLINE, log)
         root = folder / "pebble-root.pem"
         root.write_bytes(_fetch(f"https://{address}:15000/roots/0", context))
-        yield AcmeServer(f"https://{address}:14000/dir", cert, root)
+        yield AcmeServer(directory, cert, root)
     finally:
         for process in processes:
             if process.poll() is None:

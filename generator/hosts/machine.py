@@ -7,8 +7,9 @@ abruptly (SIGKILL to its PID 1), and commands run inside it.
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
+
+from generator.checking import StepFailed, poll
 
 BOOT_DEADLINE = 60
 # A clean shutdown may wait for a unit's TimeoutStopSec (the service's is 35 s);
@@ -28,24 +29,16 @@ ENFORCED_IP_ACCESS_LISTS = (
 )
 
 
-class MachineError(Exception):
+class MachineError(StepFailed):
     pass
-
-
-def poll(probe, what, deadline):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise MachineError(f"{what} within {deadline}s")
 
 
 class Machine:
     def __init__(self, root, name, netns, log):
         self.root, self.name, self.netns, self.log = Path(root), name, netns, log
         self.nspawn = None
+        # The container's PID 1 of each boot, as this machine saw it.
+        self.leaders = []
 
     # Life cycle ---------------------------------------------------------
 
@@ -81,7 +74,9 @@ class Machine:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        poll(self.systemd_started, f"{self.name}'s systemd to start", BOOT_DEADLINE)
+        started = f"{self.name}'s systemd to start"
+        poll(self.systemd_started, started, BOOT_DEADLINE, self.log)
+        self.leaders.append(self.leader())
         result = self.run(
             "systemctl", "is-system-running", "--wait", check=False, timeout=120
         )

@@ -10,6 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.checking import StepFailed
 from generator.deploy_phases import callback_environment
 
 RECAP = re.compile(
@@ -17,10 +18,9 @@ RECAP = re.compile(
 )
 
 
-class DeployFailed(Exception):
+class DeployFailed(StepFailed):
     def __init__(self, message, log):
-        super().__init__(f"{message}; see {log}")
-        self.log = log
+        super().__init__(f"{message}; see {log}", log)
 
 
 @dataclass

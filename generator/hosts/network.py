@@ -15,11 +15,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.checking import StepFailed
+
 SUBNET_LOCK = Path("/run/prodstack-subnets.lock")
 PREFIX = "ps"  # every link and namespace name a run makes starts with this
 
 
-class NetworkError(Exception):
+class NetworkError(StepFailed):
     pass
 
 

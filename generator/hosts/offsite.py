@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.checking import StepFailed, poll
 from generator.loopback import free_port
-from generator.processes import wait_for
 
 MODULE = "backups"
 
@@ -63,11 +63,11 @@ def rsync_target(work, address):
 
     def listening():
         if daemon.poll() is not None:
-            raise RuntimeError(f"the rsync daemon exited {daemon.returncode}: {log}")
+            raise StepFailed(f"the rsync daemon exited {daemon.returncode}", log)
         return _listening(address, offsite.port)
 
     try:
-        wait_for(listening, f"rsync daemon on {address}:{offsite.port}", 10, log)
+        poll(listening, f"rsync daemon on {address}:{offsite.port}", 10, log)
         yield offsite
     finally:
         daemon.terminate()

@@ -17,6 +17,9 @@ import subprocess
 import time
 from pathlib import Path
 
+from generator.checking import StepFailed
+from generator.tools import require
+
 CACHE = Path(os.environ.get("PRODSTACK_CACHE", "/var/cache/prodstack"))
 SUITE = "bookworm"
 # Installed: a fresh Debian 12 server as a provider hands it over.
@@ -61,7 +64,7 @@ DOWNLOADED = (
 RECIPE = 2
 
 
-class RootfsError(Exception):
+class RootfsError(StepFailed):
     pass
 
 
@@ -148,17 +151,26 @@ def _build(root, mirror, log):
         key.unlink()
 
 
+def _image_path(mirror):
+    return CACHE / f"rootfs-{cache_key(mirror)}"
+
+
+def image_is_cached():
+    return _image_path(debian_mirror()).is_dir()
+
+
 def cached_rootfs(out=print):
     """The path of the cached image, building it first if need be (about two
     minutes). Concurrent runs wait for one build."""
     mirror = debian_mirror()
     key = cache_key(mirror)
     CACHE.mkdir(parents=True, exist_ok=True)
-    image = CACHE / f"rootfs-{key}"
+    image = _image_path(mirror)
     with (CACHE / "rootfs.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if image.is_dir():
             return image
+        require("image")
         building = CACHE / f"rootfs-{key}.building"
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir()

@@ -1,36 +1,14 @@
 """Ways the cluster proofs look at the app hosts one by one: requests
 straight to an app host's Gunicorn (from inside the load balancer, the only
 host allowed to reach it), files compared across hosts, notes counted in
-the database, a POST loop that remembers what each request was answered,
-and the load balancer's access log telling which app host answered."""
+the database, and the load balancer's access log telling which app host
+answered. What runs on a host is in generator/programs/."""
 
 import hashlib
 import json
 
-from generator.hosts.load import RequestLoop
-from generator.processes import check
-
-# Runs inside the load balancer (its python3; no third-party modules):
-# each request a new connection, as the load balancer's would be.
-ASK_APP_HOSTS = """
-import http.client, json, sys
-answers = []
-for address, port, method, path, body, headers in json.load(sys.stdin):
-    connection = http.client.HTTPConnection(address, port, timeout=10)
-    connection.request(method, path, body=body, headers=headers)
-    response = connection.getresponse()
-    headers = {name.lower(): value for name, value in response.getheaders()}
-    answers.append([response.status, headers, response.read().decode(errors="replace")])
-    connection.close()
-print(json.dumps(answers))
-"""
-COUNT_NOTES = """
-import json
-from django.apps import apps
-from django.db.models import Count
-notes = apps.get_model("notes", "Note").objects.filter(title__startswith={prefix!r})
-print(json.dumps(dict(notes.values_list("title").annotate(n=Count("id")))))
-"""
+from generator import programs
+from generator.checking import check
 
 
 def straight_to_apps(stack, asked, client, hosts=None):
@@ -49,7 +27,8 @@ def straight_to_apps(stack, asked, client, hosts=None):
         requests.append(
             [host.address, stack.app_port, method, path, text, {**headers, **extra}]
         )
-    ran = stack.lb.run("python3", "-c", ASK_APP_HOSTS, input=json.dumps(requests))
+    ask = programs.source("ask_app_hosts")
+    ran = stack.lb.run("python3", "-c", ask, input=json.dumps(requests))
     return json.loads(ran.stdout)
 
 
@@ -80,33 +59,9 @@ def same_folder(hosts, folder):
 
 def count_notes(host, prefix):
     """How many notes each title starting with prefix has, in the database."""
-    ran = host.manage("shell", "-c", COUNT_NOTES.format(prefix=prefix))
+    count = programs.source("count_notes")
+    ran = host.manage("shell", "-c", count, env={"NOTE_PREFIX": prefix})
     return json.loads(ran.stdout.strip().splitlines()[-1])
-
-
-class NoteLoop(RequestLoop):
-    """POSTs of notes, each with a title of its own, bounded like any loop;
-    remembers what each title was answered."""
-
-    ok_status = 201
-
-    def __init__(self, client, access, prefix, threads=2):
-        super().__init__(client, threads=threads)
-        self.access, self.prefix = access, prefix
-        self.outcomes = {}
-
-    def title(self, number):
-        return f"{self.prefix}-{number}"
-
-    def send(self, number):
-        note = {"title": self.title(number)}
-        return self.client.post("/api/notes/", note, token=self.access)
-
-    def answered(self, number, outcome):
-        self.outcomes[self.title(number)] = outcome
-
-    def titles_answered(self, status):
-        return sorted(t for t, outcome in self.outcomes.items() if outcome == status)
 
 
 def answered_by(stack, host):

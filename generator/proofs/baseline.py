@@ -17,7 +17,9 @@ import time
 
 import yaml
 
-from generator.hosts.load import check, poll
+from generator.checking import check, poll
+from generator.runner import Found, Step
+from generator.stacks.contract import HasHostNetwork, HasHostShell, needs
 
 SCAN_PORTS = range(1, 1025)
 SCAN_TIMEOUT = 3.0  # a dropped SYN is retransmitted after 1 s; 3 s is ample
@@ -114,24 +116,46 @@ def _lynis(stack):
 # The proofs -------------------------------------------------------------
 
 
-def prove_fresh_ports(stack, figures):
+@needs(HasHostShell, HasHostNetwork)
+def prove_fresh_ports(stack):
     """What a scan finds open on the fresh host, before any deploy."""
     by_state, count, seconds = _scan_host(stack)
     check(SSH_PORT in by_state.get("open", []), f"SSH is not open: {by_state}")
-    figures["open_ports_before"] = by_state.get("open", [])
-    return _describe(by_state, count, seconds)
+    return Found(
+        _describe(by_state, count, seconds),
+        {"open_ports_before": by_state.get("open", [])},
+    )
 
 
-def prove_lynis_before(stack, figures):
-    """Lynis's index for the fresh host (Lynis installed from apt's archive,
-    as an auditor would)."""
-    stack.run(
-        "env", "DEBIAN_FRONTEND=noninteractive",
-        "apt-get", "install", "-y", "-q", "--no-install-recommends", "lynis",
-        timeout=120,
-    )  # fmt: skip
-    figures["lynis_before"] = _lynis(stack)
-    return f"hardening index {figures['lynis_before']}"
+class LynisAudit:
+    """Lynis's hardening index for the fresh host (Lynis installed from
+    apt's archive, as an auditor would), and for the deployed host, which
+    must be higher: two proofs of one audit."""
+
+    def __init__(self):
+        self.index_before = None
+
+    @needs(HasHostShell)
+    def before(self, stack):
+        stack.run(
+            "env", "DEBIAN_FRONTEND=noninteractive",
+            "apt-get", "install", "-y", "-q", "--no-install-recommends", "lynis",
+            timeout=120,
+        )  # fmt: skip
+        self.index_before = _lynis(stack)
+        return Found(
+            f"hardening index {self.index_before}",
+            {"lynis_before": self.index_before},
+        )
+
+    @needs(HasHostShell)
+    def after(self, stack):
+        before, after = self.index_before, _lynis(stack)
+        check(after > before, f"Lynis index {after} after the deploy, {before} before")
+        return Found(
+            f"hardening index {before} on the fresh host, {after} deployed",
+            {"lynis_after": after},
+        )
 
 
 def _prove_only_web_ports(stack):
@@ -148,25 +172,29 @@ def _prove_only_web_ports(stack):
     return by_state, _describe(by_state, count, seconds)
 
 
-def prove_firewall(stack, figures):
+@needs(HasHostShell, HasHostNetwork)
+def prove_firewall(stack):
     by_state, described = _prove_only_web_ports(stack)
-    figures["open_ports_after"] = by_state["open"]
-    figures["pid1_before_reboot"] = stack.machine.leader()
     ruleset = stack.run("nft", "list", "ruleset").stdout
     check("policy drop" in ruleset, "the input chain's policy is not drop")
     enabled = stack.run("systemctl", "is-enabled", "nftables.service").stdout.strip()
     check(enabled == "enabled", f"nftables.service is {enabled}")
-    return (
+    return Found(
         f"{described}; SSH from {stack.network.gateway} (the deploy's) only, "
-        f"ruleset in /etc/nftables.conf, nftables.service {enabled}"
+        f"ruleset in /etc/nftables.conf, nftables.service {enabled}",
+        {"open_ports_after": by_state["open"]},
     )
 
 
-def prove_firewall_after_reboot(stack, figures):
+@needs(HasHostShell, HasHostNetwork)
+def prove_firewall_after_reboot(stack):
     """The host's own boot loaded the rules: the harness empties the
     namespace's ruleset while the host is down (machine.py)."""
-    pid1 = stack.machine.leader()
-    check(pid1 != figures.pop("pid1_before_reboot"), "the host's PID 1 is the same")
+    leaders = stack.machine.leaders
+    check(
+        len(leaders) > 1 and leaders[-1] != leaders[-2],
+        f"the host has not booted again: its PID 1 of each boot {leaders}",
+    )
     active = stack.run("systemctl", "is-active", "nftables.service").stdout.strip()
     check(active == "active", f"nftables.service is {active} after the reboot")
     return _prove_only_web_ports(stack)[1]
@@ -205,7 +233,8 @@ def _ssh(stack, user, *options):
     )  # fmt: skip
 
 
-def prove_ssh(stack, figures):
+@needs(HasHostShell, HasHostNetwork)
+def prove_ssh(stack):
     """sshd's settings in force, a key login as the deploy user (and sudo),
     root refused, and a password never asked for, even for a user that has one."""
     shown = stack.run("sshd", "-T").stdout
@@ -241,7 +270,8 @@ def prove_ssh(stack, figures):
     )
 
 
-def prove_security_updates(stack, figures):
+@needs(HasHostShell)
+def prove_security_updates(stack):
     """unattended-upgrade's dry run on the host's own apt index (the host
     has no route out, so it downloads nothing): it runs clean, with the
     security origins only, and no automatic reboot."""
@@ -267,7 +297,8 @@ def prove_security_updates(stack, figures):
     )
 
 
-def prove_logs(stack, figures):
+@needs(HasHostShell)
+def prove_logs(stack):
     """journald's cap in force, and Nginx's log rotated (forced now) with
     every new line still written, each carrying the request time."""
     journald = stack.run(
@@ -306,22 +337,11 @@ def prove_logs(stack, figures):
     )
 
 
-def prove_lynis_after(stack, figures):
-    """Lynis's index for the deployed host: higher than the fresh host's."""
-    figures["lynis_after"] = _lynis(stack)
-    before, after = figures["lynis_before"], figures["lynis_after"]
-    check(after > before, f"Lynis index {after} after the deploy, {before} before")
-    return f"hardening index {before} on the fresh host, {after} deployed"
-
-
-# (label, proof) in the order proofs.py runs them; LYNIS on one variant only.
-BEFORE_DEPLOY = (("fresh host: open ports", prove_fresh_ports),)
+# The proofs of the host's baseline, in the order proofs/host.py runs them.
 AFTER_DEPLOY = (
-    ("firewall: the site's ports only", prove_firewall),
-    ("SSH: the deploy user's key only", prove_ssh),
-    ("security updates, dry run", prove_security_updates),
-    ("log cap, rotation, request time", prove_logs),
+    Step("firewall: the site's ports only", prove_firewall),
+    Step("SSH: the deploy user's key only", prove_ssh),
+    Step("security updates, dry run", prove_security_updates),
+    Step("log cap, rotation, request time", prove_logs),
 )
-AFTER_REBOOT = (("firewall after the reboot", prove_firewall_after_reboot),)
-LYNIS_BEFORE = (("Lynis on the fresh host", prove_lynis_before),)
-LYNIS_AFTER = (("Lynis on the deployed host", prove_lynis_after),)
+AFTER_REBOOT = (Step("firewall after the reboot", prove_firewall_after_reboot),)

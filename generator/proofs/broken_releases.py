@@ -5,14 +5,12 @@ request. The project copy is put back after each."""
 
 from dataclasses import dataclass
 
-from generator.hosts.load import (
-    RequestLoop,
-    answering_release,
-    check,
-    check_no_failures,
-    poll,
-)
+from generator.checking import StepFailed, check
 from generator.hosts.make import DeployFailed
+from generator.loops import LONG, RequestLoop
+from generator.proofs.deploys import answering_release
+from generator.runner import Found
+from generator.stacks.contract import CanDeploy, needs
 
 # The migration guard would refuse the unreachable database first (it reads
 # the migration table); this case is about the health gate, so it is let by.
@@ -77,32 +75,32 @@ def _deploy_broken(stack, breakage):
     path.write_text((before or "") + breakage.text)
     live = answering_release(stack)
     try:
-        with RequestLoop(stack.https) as loop:
+        with RequestLoop(stack.https, threads=stack.loop_threads, limit=LONG) as loop:
             try:
                 stack.deploy(*breakage.deploy_args)
             except DeployFailed as failed:
                 # Ansible folds long messages over lines.
                 output = " ".join(failed.log.read_text().split())
             else:
-                raise AssertionError(f"a release whose {breakage.name} was deployed")
-            refused_at = loop.sent
-            poll(lambda: loop.sent >= refused_at + 20, "requests after the refusal")
+                raise StepFailed(f"a release whose {breakage.name} was deployed")
+            loop.wait_for_more("answers after the refusal")
     finally:
         if before is None:
             path.unlink()
         else:
             path.write_text(before)
     check(breakage.said in output, f"the deploy did not say {breakage.said!r}")
-    check_no_failures(loop)
+    loop.check_none_failed()
     still = answering_release(stack)
     check(still == live, f"release {still!r} answers, not the live {live!r}")
     return loop
 
 
-def prove_broken_releases_refused(stack, figures):
+@needs(CanDeploy)
+def prove_broken_releases_refused(stack):
     """Each broken release: refused with its reason, the live one answering
     throughout, 0 failed requests."""
-    said = []
+    said, figures = [], {}
     for breakage in breakages(stack.project):
         loop = _deploy_broken(stack, breakage)
         key = breakage.name.split(":")[0].replace(" ", "_")
@@ -112,4 +110,4 @@ def prove_broken_releases_refused(stack, figures):
             f"{breakage.name}: refused, {loop.sent} requests, 0 failed, "
             f"longest {loop.longest * 1000:.0f} ms"
         )
-    return "; ".join(said)
+    return Found("; ".join(said), figures)

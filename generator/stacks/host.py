@@ -1,16 +1,17 @@
-"""A generated project deployed to a fresh Debian 12 host by its own
-`make deploy`, with the handles the HTTP checks use.
+"""A generated project deployed to a fresh Debian 12 host by its own `make
+deploy`, with the handles the checks use.
 
     with host_stack(project) as stack:
         stack.deploy()             # the first deploy, as a user runs it
         stack.https.get("/api/health/")
 
-The host is an nspawn container on a private bridge (see machine.py,
-network.py); Ansible reaches it over SSH as a user's deploy does, with a key
-and a known_hosts file made for this run. A local ACME server (pebble) on the
-bridge issues the site's certificate. Everything is torn down on exit,
-whatever happened, and the project itself is never changed: the stack works
-on a copy.
+The host is an nspawn container on a private bridge (generator/hosts/);
+Ansible reaches it over SSH as a user's deploy does, with a key and a
+known_hosts file made for this run. A local ACME server (pebble) on the
+bridge issues the site's certificate, an rsync daemon there takes the
+host's backups, an SMTP server its mail. Everything is torn down on exit,
+whatever happened, and the project itself is never changed: the stack
+works on a copy.
 """
 
 import json
@@ -19,11 +20,12 @@ import signal
 import time
 from contextlib import contextmanager
 
-from generator.hosts.acme import acme_server
-from generator.hosts.host import HostsStack, torn_down
+from generator.checking import StepFailed
+from generator.hosts.host import torn_down
 from generator.hosts.offsite import rsync_target
 from generator.loopback import https_client, unix_client
 from generator.mailbox import smtp_sink
+from generator.stacks.deployed import DeployedStack
 
 HOST_INDEX = 11  # the host's address on the bridge: 10.x.0.11
 # This machine's addresses on the bridge for a client the metrics path
@@ -36,22 +38,21 @@ SCANNER_INDEX = 93
 BACKUP_ALERT = "echo backup alert: $MONITOR_UNIT $MONITOR_SERVICE_RESULT"
 
 
-class HostStack(HostsStack):
-    """The same handles as the local stack (generator/stack.py), so the HTTP
-    checks run against a host unchanged."""
+class HostStack(DeployedStack):
+    """The same handles as the local stack (stacks/local.py), so the checks
+    run against a host unchanged, and the host's own."""
 
-    def __init__(self, project, work, out=print):
-        super().__init__(project, work, out)
+    LAYOUT = {"host": HOST_INDEX}
+    SITE = "host"
+
+    def __init__(self, project, work, exit_stack, out=print):
+        super().__init__(project, work, exit_stack, out)
+        self.host = self.hosts["host"]
+        self.machine, self.root = self.host.machine, self.host.root
+        self.namespace = self.host.namespace
         self.gunicorn_log = self.logs / "host.log"
         # Variables a check adds to the service's environment for a while.
-        self.env, self.production_env = {}, {}
-
-    # Bringing it up ------------------------------------------------------
-
-    def up(self, exit_stack):
-        self.host = self._start_hosts(exit_stack, {"host": HOST_INDEX})["host"]
-        self.machine, self.root = self.host.machine, self.host.root
-        self.namespace, self.address = self.host.namespace, self.host.address
+        self.production_env = {}
         self.stranger = self.network.add_address(STRANGER_INDEX)
         self.scraper = self.network.add_address(SCRAPER_INDEX)
         self.scanner = self.network.add_address(SCANNER_INDEX)
@@ -59,11 +60,6 @@ class HostStack(HostsStack):
         # listen on this machine's end of the bridge: the unit's IPAddressDeny
         # is in their way until the deploy opens it.
         self.sink_address = self.network.gateway
-        self.acme = exit_stack.enter_context(
-            acme_server(
-                self.work / "acme", self.network.gateway, self.address, self.http_port
-            )
-        )
         # Where the host's backups are copied to, over the bridge.
         self.offsite = exit_stack.enter_context(
             rsync_target(self.work, self.network.gateway)
@@ -71,10 +67,7 @@ class HostStack(HostsStack):
         self.mailbox = None
         if "DJANGO_EMAIL_HOST" in self.project.env_template():
             self.mailbox = exit_stack.enter_context(smtp_sink(self.sink_address))
-        self.inventory = self._host_inventory()
-        # Clients trust what the site serves: pebble's root once certbot ran.
-        self.certificate = self.acme.root_ca_file
-        self.new_client_address()
+        self.inventory = self._write_inventory(self._host_inventory())
 
     @property
     def https_on_host(self):
@@ -84,8 +77,8 @@ class HostStack(HostsStack):
         )
 
     def _host_inventory(self):
-        host = {"ansible_host": self.address, **self._common_vars(self.acme)}
-        # The optional node exporter, on: proof (a) reads it.
+        host = {"ansible_host": self.address, **self._common_vars()}
+        # The optional node exporter, on: a proof reads it.
         host["base_node_exporter"] = True
         host["app_ip_address_allow"] = [self.sink_address]
         host["app_backup_ip_address_allow"] = [self.offsite.address]
@@ -100,7 +93,7 @@ class HostStack(HostsStack):
                 "DJANGO_EMAIL_PORT": self.mailbox.port,
                 "DJANGO_EMAIL_USE_TLS": "false",
             })  # fmt: skip
-        return self._write_inventory({"all": {"hosts": {self.domain: host}}})
+        return {"all": {"hosts": {self.domain: host}}}
 
     # Actions: they change the host on purpose ------------------------------
 
@@ -118,7 +111,7 @@ class HostStack(HostsStack):
             said = self.run(
                 "journalctl", "--no-pager", "-o", "cat", "-n", "15", "-u", unit
             )
-            raise RuntimeError(f"{unit} failed:\n{said.stdout}")
+            raise StepFailed(f"{unit} failed:\n{said.stdout}")
         return seconds
 
     def restore(self, backup):
@@ -133,7 +126,14 @@ class HostStack(HostsStack):
     def run(self, *command, **kwargs):
         return self.host.run(*command, **kwargs)
 
-    def master_pid(self):
+    def manage(self, *args, env=None):
+        return self.host.manage(*args, env=env)
+
+    def inside(self, path):
+        return self.host.inside(path)
+
+    @property
+    def gunicorn_pid(self):
         """The Gunicorn master's pid as the host sees it (0: not running)."""
         shown = self.run(
             "systemctl", "show", "--property=MainPID", "--value", f"{self.slug}.service"
@@ -141,7 +141,7 @@ class HostStack(HostsStack):
         return int(shown.stdout.strip() or 0)
 
     def worker_pids(self):
-        master = self.master_pid()
+        master = self.gunicorn_pid
         children = self.run(
             "cat", f"/proc/{master}/task/{master}/children", check=False
         )
@@ -150,20 +150,10 @@ class HostStack(HostsStack):
     def signal(self, pid, sig=signal.SIGTERM):
         self.run("kill", "-s", signal.Signals(sig).name.removeprefix("SIG"), pid)
 
-    def manage(self, *args, env=None):
-        return self.host.manage(*args, env=env)
-
-    def inside(self, path):
-        return self.host.inside(path)
-
     @property
     def direct(self):
         """HTTP straight to Gunicorn's socket, past Nginx."""
         return unix_client(self.inside(f"/run/{self.slug}.sock"), self.domain)
-
-    @property
-    def gunicorn_pid(self):
-        return self.master_pid()
 
     @property
     def static_file(self):
@@ -202,10 +192,14 @@ class HostStack(HostsStack):
         return folder
 
     def restart_gunicorn(self, command=None, settings=None):
-        """Restart the service with another command or more environment
-        variables (or without what was added before), through a runtime
-        drop-in: gone at a reboot, and the deploy's own files stay as they are."""
-        self.production_env.update(settings or {})
+        """Restart the service with another command or other environment
+        variables (None takes one away again), through a runtime drop-in:
+        gone at a reboot, and the deploy's own files stay as they are."""
+        for name, value in (settings or {}).items():
+            if value is None:
+                self.production_env.pop(name, None)
+            else:
+                self.production_env[name] = value
         unit = f"{self.slug}.service"
         drop_in = self.inside(f"/run/systemd/system/{unit}.d/verify.conf")
         extra = self.inside(f"/run/{self.slug}-verify.env")
@@ -233,6 +227,4 @@ def host_stack(project, out=print):
     """A fresh host for project; everything it made is gone on exit. The
     logs are kept (and named) only when something failed."""
     with torn_down("host", out) as (work, exit_stack):
-        stack = HostStack(project, work, out)
-        stack.up(exit_stack)
-        yield stack
+        yield HostStack(project, work, exit_stack, out)

@@ -13,8 +13,10 @@ import subprocess
 import textwrap
 import time
 
-from generator.hosts.load import check, poll
-from generator.hosts.proofs import AFTER_EACH_ACTION, run_sequence
+from generator.checking import check, poll
+from generator.checks import AFTER_EACH_ACTION
+from generator.runner import Found, Step
+from generator.stacks.contract import CanBackUp, HasHostNetwork, HasHostShell, needs
 
 SECRET = "$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
 PEBBLE_CA = "/etc/ssl/certs/pebble-api.pem"
@@ -92,14 +94,18 @@ def follow_runbook(stack):
     return time.perf_counter() - started
 
 
-def prove_runbook(stack, figures):
+@needs(HasHostShell, HasHostNetwork)
+def prove_runbook(stack):
     seconds = follow_runbook(stack)
     poll(lambda: stack.https.get("/api/health/").status == 200, "HTTPS to answer")
-    figures["by_hand_s"] = round(seconds, 1)
-    return f"every step in {seconds:.1f}s; " + stack.sign_in()
+    return Found(
+        f"every step in {seconds:.1f}s; " + stack.sign_in(),
+        {"by_hand_s": round(seconds, 1)},
+    )
 
 
-def prove_backup_by_hand(stack, figures):
+@needs(HasHostShell, CanBackUp)
+def prove_backup_by_hand(stack):
     """The backup unit the steps installed runs, into the folder they made."""
     seconds = stack.backup()
     made = stack.run("ls", f"/var/backups/{stack.slug}").stdout.split()
@@ -107,10 +113,7 @@ def prove_backup_by_hand(stack, figures):
     return f"{made[0]} in {seconds:.2f}s"
 
 
-def run_by_hand(stack, out=print):
-    """The runbook by hand on a fresh host, then verify's HTTP checks."""
-    sequence = (
-        ("runbook by hand", prove_runbook, AFTER_EACH_ACTION),
-        ("backup unit", prove_backup_by_hand, ()),
-    )
-    return run_sequence(stack, sequence, out)
+SEQUENCE = (
+    Step("runbook by hand", prove_runbook, AFTER_EACH_ACTION),
+    Step("backup unit", prove_backup_by_hand),
+)

@@ -1,15 +1,19 @@
 """How long a deploy takes, on the host proofs' one host: each timed deploy
 writes its phases (generator/deploy_phases.py) to the figures, and a release
 of changed code runs once with nothing else running, against the targets
-of a 2-core host. The release under the request loop (proofs.py) follows it.
+of a 2-core host. The release under the request loop (deploys.py) follows it.
 """
 
 import subprocess
 import time
 
-from generator.deploy_phases import phase_figures, phase_table
-from generator.hosts.load import answering_release, check, poll
+from generator.checking import check, poll
+from generator.deploy_phases import phase_table
 from generator.hosts.make import clean_environment
+from generator.programs.release_probe import FIRST
+from generator.proofs.deploys import answering_release, deploy_figures
+from generator.runner import Found
+from generator.stacks.contract import CanDeploy, needs
 
 # Seconds, on one host with 2 cores: a release of a code change from `make
 # deploy` to its last health check with nothing else running, the same under
@@ -21,21 +25,14 @@ TARGETS = {
     "first_deploy_s": 60,
 }
 # A change of code that answers as the live release does, so the release
-# under load (proofs.RELEASE_PROBE) and the rollback to this one read the
+# under load (deploys.probe_release) and the rollback to this one read the
 # same answers as before; kept in the copy, so the last no-change deploy
 # builds this release again.
 CODE_CHANGE = "\n# A change of code, deployed on its own (deploy_speed.py).\n"
 
 
-def timed(name, run, figures):
-    """A PlaybookRun's seconds and phases into the figures, as name_s and
-    name_phase_PHASE_s; returns the run."""
-    figures[f"{name}_s"] = round(run.seconds, 1)
-    figures.update(phase_figures(name, run))
-    return run
-
-
-def deploy_tools(stack, figures):
+@needs(CanDeploy)
+def deploy_tools(stack):
     """The controller's tools (`make deploy-tools`), installed before the
     first deploy is timed, as a person has them before they deploy."""
     started = time.perf_counter()
@@ -44,22 +41,26 @@ def deploy_tools(stack, figures):
             ["make", "deploy-tools"], cwd=stack.path, env=clean_environment(),
             stdout=log, stderr=subprocess.STDOUT, check=True,
         )  # fmt: skip
-    figures["deploy_tools_s"] = round(time.perf_counter() - started, 1)
+    seconds = round(time.perf_counter() - started, 1)
+    return Found(f"make deploy-tools in {seconds}s", {"deploy_tools_s": seconds})
 
 
-def prove_quiet_release(stack, figures):
+@needs(CanDeploy)
+def prove_quiet_release(stack):
     """A release of changed code with nothing else running: from `make
     deploy` to the last health check, within its target."""
     health = stack.path / "config" / "health.py"
     health.write_text(health.read_text() + CODE_CHANGE)
-    run = timed("quiet_release", stack.deploy(), figures)
+    run = stack.deploy()
+    figures = deploy_figures("quiet_release", run)
     check(run.changed > 0, "the release changed nothing on the host")
-    poll(lambda: answering_release(stack) == "first", "the release to answer")
+    poll(lambda: answering_release(stack) == FIRST, "the release to answer")
     seconds = figures["quiet_release_to_last_health_s"]
     target = TARGETS["quiet_release_to_last_health_s"]
-    return (
+    return Found(
         f"{seconds:.1f}s from make deploy to the last health check "
-        f"(target {target}s), {run.seconds:.1f}s in all; {run.changed} changes"
+        f"(target {target}s), {run.seconds:.1f}s in all; {run.changed} changes",
+        figures,
     )
 
 

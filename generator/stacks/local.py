@@ -3,107 +3,67 @@ machine the way deploy/README.md lays it out on a server.
 
 deploy_root/current -> the project, deploy_root/shared/ for state; the project
 installed into its own venv; SQLite, or a throwaway PostgreSQL cluster;
-Gunicorn from the systemd unit's ExecStart, handed the socket unit's
-ListenStream by systemd-socket-activate; a private Nginx running the rendered
-site with a self-signed certificate. When it is up, the stack hands out what
-checks need (clients, pids, paths, the production environment, a signed-in
-user) and takes it all down again at the end.
+Gunicorn from the systemd unit's ExecStart, handed a socket by
+systemd-socket-activate; a private Nginx running the rendered site with a
+self-signed certificate. When it is up, the stack hands out what checks
+need (clients, pids, paths, the production environment, a signed-in user)
+and takes it all down again at the end.
+
+Two stacks of the same project name never meet: each has its socket, its
+runtime folder, its Nginx prefix (pid, temp files, logs) and its database
+in a work folder of its own, and its Nginx listens on one address
+(127.0.0.1 unless told otherwise) at the ports the bake chose.
 """
 
 import json
 import os
-import secrets
 import shutil
 import signal
 import sys
 import tempfile
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
+from generator.checking import poll
 from generator.layout import (
     DeployRootFiles,
-    fill_secrets,
+    lay_out_deploy_root,
     make_certificate,
-    make_key_pair,
+    production_env,
     put_file,
+    write_env_file,
     write_nginx_conf,
 )
 from generator.loopback import http_client, https_client, unix_client
 from generator.mailbox import smtp_sink
 from generator.postgres import postgres_cluster
-from generator.processes import Processes, StepFailed, check, inherited_env, wait_for
+from generator.processes import Processes, inherited_env
+from generator.runner import Step
 from generator.socket_gunicorn import SocketGunicorn
+from generator.stacks.users import User, signed_in
 
 BIN = Path(sys.executable).parent
-
-
-@dataclass
-class User:
-    """The stack's signed-in user; each run makes its own, so a stack can come
-    up again on the same database."""
-
-    username: str
-    email: str
-    password: str
-    access: str = ""
-    refresh: str = ""
-    made: bool = False
-
-    @classmethod
-    def fresh(cls):
-        name = f"verify_{secrets.token_hex(4)}"
-        return cls(name, f"{name}@example.com", secrets.token_urlsafe(16))
-
-    @property
-    def credentials(self):
-        return {"username": self.username, "password": self.password}
-
-
-def sign_in(stack):
-    """Make the stack's user once (sign-up, or createsuperuser where the
-    project has none) and sign it in through Nginx."""
-    user = stack.user
-    if not user.made:
-        if stack.project.answers["allow_registration"]:
-            response = stack.https.post(
-                "/api/auth/register/",
-                {"username": user.username, "email": user.email,
-                 "password": user.password},
-            )  # fmt: skip
-            check(
-                response.status == 201,
-                f"register answered {response.status}: {response.body[:200]}",
-            )
-        else:
-            stack.create_superuser(user)
-        user.made = True
-    response = stack.https.post("/api/auth/token/", user.credentials)
-    check(
-        response.status == 200,
-        f"token answered {response.status}: {response.body[:200]}",
-    )
-    tokens = response.json()
-    user.access, user.refresh = tokens["access"], tokens["refresh"]
-    return f"{user.username} signed in"
+LOOPBACK = "127.0.0.1"
 
 
 class LocalStack(DeployRootFiles):
     # Where the site answers; a host stack has the test host's address.
-    address = "127.0.0.1"
+    address = LOOPBACK
     # Addresses of this machine a client can send from: one the site trusts
     # for nothing, and one a check lists as a metrics scraper.
     stranger = "127.0.0.2"
     scraper = "127.0.0.3"
     # Stand-ins for what the service talks to (mail, error reports) listen
     # on loopback: no systemd here denies other IP traffic.
-    sink_address = "127.0.0.1"
+    sink_address = LOOPBACK
 
-    def __init__(self, project, overrides=None):
+    def __init__(self, project, overrides=None, listen=LOOPBACK):
         self.project = project
         # Extra variables for the service's environment (the benchmark
         # lengthens the access-token lifetime, say).
         self.overrides = overrides or {}
+        # The address Nginx listens on ("0.0.0.0": every address).
+        self.listen = listen
         self.work = Path(tempfile.mkdtemp(prefix=f"prodstack-verify-{project.slug}-"))
         self.work.chmod(0o755)
         self.logs = self.work / "logs"
@@ -111,12 +71,16 @@ class LocalStack(DeployRootFiles):
         self.processes = Processes(self.logs, project.path)
         self.exit_stack = ExitStack()
         self.env = inherited_env()
+        self.production_env = {}
         self.user = User.fresh()
         self.database = None
         self.mailbox = None
+        self.static_file = None
         self.shared = project.deploy_root / "shared"
         self.python = project.path / ".venv" / "bin" / "python"
-        self.socket_path = Path(project.socket_unit["ListenStream"][0])
+        # This stack's own, not the unit's /run/SLUG.sock, which another
+        # stack of the same project name would hold.
+        self.socket_path = self.work / f"{project.slug}.sock"
         self.nginx_prefix = self.work / "nginx"
         self.certificate = self.shared / "tls" / "fullchain.pem"
         self.https = https_client(project.domain, project.https_port, self.certificate)
@@ -124,24 +88,25 @@ class LocalStack(DeployRootFiles):
         self.direct = unix_client(self.socket_path, project.domain)
         self.runtime_directory = self.work / "run" / project.slug
         self.gunicorn = SocketGunicorn(
-            project, self.processes, self.direct, self.runtime_directory
-        )
+            project, self.processes, self.direct, self.socket_path,
+            self.runtime_directory,
+        )  # fmt: skip
         self.gunicorn_log = self.gunicorn.log
         # What the site logs to /var/log/nginx/ (see the nginx property).
         self.site_access_log = self.logs / f"{project.slug}.access.log"
 
     # Running things ----------------------------------------------------------
 
-    def run(self, name, command, env=None, cwd=None):
+    def run_logged(self, name, command, env=None, cwd=None):
         return self.processes.run(name, command, env or self.env, cwd)
 
-    def manage(self, name, *args, env=None):
-        return self.run(name, [self.python, "manage.py", *args], env=env)
+    def manage_logged(self, name, *args, env=None):
+        return self.run_logged(name, [self.python, "manage.py", *args], env=env)
 
     @property
     def nginx(self):
-        """Nginx with this stack's main file, which includes the rendered site.
-        It runs in a mount namespace of its own where /var/log/nginx, where
+        """Nginx with this stack's main file, which includes the site. It
+        runs in a mount namespace of its own where /var/log/nginx, where
         the site writes its access log, is this stack's logs folder."""
         conf = self.nginx_prefix / "nginx.conf"
         return [
@@ -154,58 +119,19 @@ class LocalStack(DeployRootFiles):
 
     def lay_out(self):
         """deploy_root/current (and next) -> project, shared/, env, keys,
-        certificate."""
+        certificate, Nginx's files."""
         project = self.project
-        current = project.deploy_root / "current"
-        if current.exists() and not current.is_symlink():
-            raise StepFailed(
-                f"{current} exists and is not a symlink: pick another deploy_root"
-            )
-        for folder in ("static", "acme", "tls", "keys"):
-            (self.shared / folder).mkdir(parents=True, exist_ok=True)
-        for path in (project.deploy_root, self.shared):
-            path.chmod(0o755)
+        current = lay_out_deploy_root(project.deploy_root, project.path)
         self.runtime_directory.mkdir(parents=True, mode=0o700)
-        # `next` is the release a deploy proves before the switch (the gate
-        # unit runs it); here both are the project.
-        for link in (current, project.deploy_root / "next"):
-            if link.is_symlink():
-                link.unlink()
-            link.symlink_to(project.path)
-
-        env = project.env_template()
-        fill_secrets(env)
-        if "JWT_PRIVATE_KEY_FILE" in env:
-            make_key_pair(
-                self.run, env["JWT_PRIVATE_KEY_FILE"], env["JWT_PUBLIC_KEY_FILE"]
-            )
-        if "DJANGO_EMAIL_HOST" in env:
-            # Password-reset mail goes to an SMTP server of the stack's own.
-            self.mailbox = self.exit_stack.enter_context(smtp_sink(self.address))
-            env["DJANGO_EMAIL_HOST"] = self.mailbox.host
-            env["DJANGO_EMAIL_PORT"] = str(self.mailbox.port)
-            env["DJANGO_EMAIL_USE_TLS"] = "false"
-        env.update(self.overrides)
-        missing = [key for key, value in env.items() if not value]
-        check(not missing, f"deploy/env.example leaves {missing} without a value")
-        self.production_env = env
-        # The service's env file; manage.py reads it as the runbook has it do.
-        env_file = self.work / "env"
-        env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
-        env_file.chmod(0o600)
-        self.env.update(
-            env,
-            DJANGO_ENV_FILE=str(env_file),
-            RUNTIME_DIRECTORY=str(self.runtime_directory),
-        )
-
+        self._write_environment()
         key = self.shared / "tls" / "privkey.pem"
-        make_certificate(self.run, project.domain, key, self.certificate)
+        make_certificate(self.run_logged, project.domain, key, self.certificate)
         write_nginx_conf(
             self.nginx_prefix,
             project.deploy / "nginx" / f"{project.slug}.conf",
             project.socket_unit["SocketGroup"][0],
             self.logs,
+            self.listen,
         )
         # What the playbook writes on a host that is its own load balancer.
         put_file(
@@ -214,9 +140,24 @@ class LocalStack(DeployRootFiles):
         )
         return f"{current} -> {project.path}"
 
+    def _write_environment(self):
+        """The production env file, as the runbook fills it; password-reset
+        mail goes to an SMTP server of the stack's own."""
+        if "DJANGO_EMAIL_HOST" in self.project.env_template():
+            self.mailbox = self.exit_stack.enter_context(smtp_sink(self.address))
+        env = production_env(self.project, self.run_logged, self.mailbox)
+        env.update(self.overrides)
+        self.production_env = env
+        # The service's env file; manage.py reads it as the runbook has it do.
+        self.env.update(
+            env,
+            DJANGO_ENV_FILE=str(write_env_file(self.work / "env", env)),
+            RUNTIME_DIRECTORY=str(self.runtime_directory),
+        )
+
     def install(self):
         uv, venv = BIN / "uv", self.project.path / ".venv"
-        self.run(
+        self.run_logged(
             "venv",
             [uv, "venv", "--quiet", "--allow-existing",
              "--python", sys.executable, venv],
@@ -225,7 +166,7 @@ class LocalStack(DeployRootFiles):
         wanted = ["-e", ".[dev]"]
         if (self.project.path / "fuzz" / "requirements.txt").is_file():
             wanted += ["-r", "fuzz/requirements.txt"]
-        self.run(
+        self.run_logged(
             "install",
             [uv, "pip", "install", "--quiet", "--python", self.python, *wanted],
         )
@@ -240,11 +181,11 @@ class LocalStack(DeployRootFiles):
             detail = f"PostgreSQL at {self.database.url}"
         else:
             detail = self.env["DATABASE_URL"]
-        self.manage("migrate", "migrate", "--no-input")
+        self.manage_logged("migrate", "migrate", "--no-input")
         return detail
 
     def collect_static(self):
-        self.manage("collectstatic", "collectstatic", "--no-input")
+        self.manage_logged("collectstatic", "collectstatic", "--no-input")
         manifest = json.loads((self.shared / "static" / "staticfiles.json").read_text())
         self.static_file = manifest["paths"]["admin/css/base.css"]
         return f"{len(manifest['paths'])} files, e.g. {self.static_file}"
@@ -257,18 +198,18 @@ class LocalStack(DeployRootFiles):
         _, log = self.processes.start(
             "nginx", [*self.nginx, "-g", "daemon off;"], env=self.env
         )
-        wait_for(
+        poll(
             lambda: self.https.get("/api/health/").status == 200,
             "Nginx to proxy /api/health/",
             log=log,
         )
-        return f"{self.project.site_url}/ on 127.0.0.1"
+        return f"{self.project.site_url}/ on {self.listen}"
 
     def sign_in(self):
-        return sign_in(self)
+        return signed_in(self, self.user)
 
     def create_superuser(self, user):
-        self.manage(
+        self.manage_logged(
             "createsuperuser",
             "createsuperuser", "--no-input",
             "--username", user.username, "--email", user.email,
@@ -283,9 +224,6 @@ class LocalStack(DeployRootFiles):
 
     def worker_pids(self):
         return self.gunicorn.worker_pids()
-
-    def ready_workers(self):
-        return self.gunicorn.ready_workers()
 
     def signal(self, pid, sig):
         os.kill(pid, sig)
@@ -320,11 +258,16 @@ class LocalStack(DeployRootFiles):
         return self.gunicorn.stop()
 
     def restart_gunicorn(self, command=None, settings=None):
-        """Stop Gunicorn and start it again, with another command or more
-        environment variables (the benchmark swaps apps and worker settings)."""
+        """Stop Gunicorn and start it again, with another command or other
+        settings (None takes one away); the benchmark swaps apps and
+        worker settings this way, checks turn features on."""
         self.stop_gunicorn()
         for name, value in (settings or {}).items():
-            self.env[name] = self.production_env[name] = value
+            for env in (self.env, self.production_env):
+                if value is None:
+                    env.pop(name, None)
+                else:
+                    env[name] = value
         return self.start_gunicorn(command)
 
     # Taking it down -------------------------------------------------------
@@ -333,7 +276,6 @@ class LocalStack(DeployRootFiles):
         """Stop Nginx and Gunicorn the way their units would, and the database."""
         self.processes.stop("nginx", signal.SIGQUIT)
         stopped = self.stop_gunicorn()
-        self.socket_path.unlink(missing_ok=True)
         self.exit_stack.close()
         return f"Nginx and {stopped} more Gunicorn processes gone, database stopped"
 
@@ -341,20 +283,20 @@ class LocalStack(DeployRootFiles):
         """Kill whatever still runs and remove the work folder (kept, with its
         logs, when keep_logs: a failure message names them)."""
         self.processes.kill_all()
-        self.socket_path.unlink(missing_ok=True)
         self.exit_stack.close()
         if not keep_logs:
             shutil.rmtree(self.work, ignore_errors=True)
 
-    # Steps the runner prints and times; labels are what tests and people read.
-    PREPARE = (
-        ("layout", lay_out),
-        ("install", install),
-        ("database + migrate", migrate),
-    )
-    BOOT = (
-        ("collectstatic", collect_static),
-        ("gunicorn (socket-activated)", start_gunicorn),
-        ("nginx", start_nginx),
-        ("sign in", sign_in),
-    )
+
+# Steps the runner prints and times; labels are what tests and people read.
+PREPARE = (
+    Step("layout", LocalStack.lay_out),
+    Step("install", LocalStack.install),
+    Step("database + migrate", LocalStack.migrate),
+)
+BOOT = (
+    Step("collectstatic", LocalStack.collect_static),
+    Step("gunicorn (socket-activated)", LocalStack.start_gunicorn),
+    Step("nginx", LocalStack.start_nginx),
+    Step("sign in", LocalStack.sign_in),
+)

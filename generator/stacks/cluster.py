@@ -3,8 +3,8 @@ Debian 12 hosts on one private bridge, as the inventory groups of the
 generated playbook lay them out:
 
     lb    10.x.0.11   Nginx (TLS, static files, the upstream) and PostgreSQL
-    app1  10.x.0.12   Gunicorn on private_address:8000
-    app2  10.x.0.13   Gunicorn on private_address:8000
+    app1  10.x.0.12   Gunicorn on private_address:project_app_port
+    app2  10.x.0.13   Gunicorn on private_address:project_app_port
 
     with cluster_stack(project) as cluster:
         cluster.deploy()
@@ -12,49 +12,46 @@ generated playbook lay them out:
         cluster.app1.run("systemctl", "is-active", cluster.slug)
 
 Each host is its own network namespace and nspawn Machine on its own copy
-of the cached image (see host.py); one SSH key and one known_hosts serve
-all three. pebble validates the site's name against the load balancer.
-Everything is torn down on exit, whatever happened.
+of the cached image (generator/hosts/); one SSH key and one known_hosts
+serve all three. pebble validates the site's name against the load
+balancer. Everything is torn down on exit, whatever happened.
 """
 
 import json
 from contextlib import contextmanager
 
-from generator.hosts.acme import acme_server
-from generator.hosts.host import HostsStack, torn_down
+import yaml
+
+from generator.hosts.host import torn_down
+from generator.stacks.deployed import DeployedStack
 
 # Each host's address on the bridge: 10.x.0.INDEX.
 LAYOUT = {"lb": 11, "app1": 12, "app2": 13}
 # The playbook's groups, and which hosts are in them. The load balancer
 # holds the database too: three hosts are as many as 2 cores carry.
 GROUPS = {"lb": ("lb",), "db": ("lb",), "app": ("app1", "app2")}
-APP_PORT = 8000  # the playbook's default app_port
-# Three hosts and this machine's clients share 2 cores: a loop of 4 threads
-# starves the deploy it watches (a rolling release took 285 s under it).
-CLUSTER_LOOP_THREADS = 2
 
 
-class ClusterStack(HostsStack):
-    """The handles the HTTP checks use (self.https goes through the load
+def app_port(project_path):
+    """The port app hosts serve on: the playbook's project_app_port."""
+    group_vars = project_path / "deploy" / "ansible" / "group_vars" / "all.yml"
+    return int(yaml.safe_load(group_vars.read_text())["project_app_port"])
+
+
+class ClusterStack(DeployedStack):
+    """The handles the checks use (self.https goes through the load
     balancer), and each host by name: self.lb, self.app1, self.app2."""
 
-    def up(self, exit_stack):
-        self.hosts = self._start_hosts(exit_stack, LAYOUT)
+    LAYOUT = LAYOUT
+    SITE = "lb"
+
+    def __init__(self, project, work, exit_stack, out=print):
+        super().__init__(project, work, exit_stack, out)
         self.lb, self.app1, self.app2 = (self.hosts[name] for name in LAYOUT)
         self.db = self.lb
         self.apps = (self.app1, self.app2)
-        self.address = self.lb.address
-        self.app_port = APP_PORT
-        self.loop_threads = CLUSTER_LOOP_THREADS
-        self.acme = exit_stack.enter_context(
-            acme_server(
-                self.work / "acme", self.network.gateway, self.address, self.http_port
-            )
-        )
-        self.inventory = self._cluster_inventory()
-        # Clients trust what the site serves: pebble's root once certbot ran.
-        self.certificate = self.acme.root_ca_file
-        self.new_client_address()
+        self.app_port = app_port(self.path)
+        self.inventory = self._write_inventory(self._cluster_inventory())
 
     def _cluster_inventory(self):
         """The common variables for all, each host's addresses once (in the
@@ -73,8 +70,7 @@ class ClusterStack(HostsStack):
                 )
                 described.add(name)
             children[group] = {"hosts": hosts}
-        inventory = {"vars": self._common_vars(self.acme), "children": children}
-        return self._write_inventory({"all": inventory})
+        return {"all": {"vars": self._common_vars(), "children": children}}
 
     def manage(self, *args, env=None):
         """manage.py of the live release, on the first app host."""
@@ -97,12 +93,13 @@ class ClusterStack(HostsStack):
         ACME path); an app host's is self.app1.inside(...)."""
         return self.lb.inside(f"{self.deploy_root}/{relative}")
 
+    def reload_nginx(self):
+        self.lb.run("systemctl", "reload", "nginx")
+
 
 @contextmanager
 def cluster_stack(project, out=print):
     """Three fresh hosts for project; everything they made is gone on exit.
     The logs are kept (and named) only when something failed."""
     with torn_down("cluster", out) as (work, exit_stack):
-        stack = ClusterStack(project, work, out)
-        stack.up(exit_stack)
-        yield stack
+        yield ClusterStack(project, work, exit_stack, out)

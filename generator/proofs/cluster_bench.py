@@ -7,6 +7,7 @@ app host on a machine of its own brings."""
 import re
 from contextlib import contextmanager
 
+from generator.checking import StepFailed
 from generator.measures import Row, run_wrk, table
 
 CONNECTIONS = 16
@@ -25,7 +26,7 @@ def marked_down(stack, host):
     )
     marked = server.sub(r"\1 down;", written)
     if marked == written:
-        raise AssertionError(f"{host.name} is not in {upstream}:\n{written}")
+        raise StepFailed(f"{host.name} is not in {upstream}:\n{written}")
     upstream.write_text(marked)
     stack.lb.run("systemctl", "reload", "nginx")
     try:
