@@ -37,6 +37,7 @@ HTTP = (
     Step("admin sign-in: CSRF, limit", edge.admin_sign_in),
     Step("CORS preflight", edge.cors_preflight),
     Step("password reset by email", accounts.password_reset),
+    Step("sign-up and new address by mail", accounts.sign_up_and_new_address),
     Step("rate limit", http.rate_limit),
     Step("HUP reload under load", http.reload),
     Step("request id through the logs", logs.request_id),

@@ -56,6 +56,22 @@ def json_error(response, status, code, what):
     no_version(response, what)
 
 
+# Headers every answer carries once, whoever answers: Nginx adds them.
+ONCE_EACH = (
+    "Strict-Transport-Security",
+    "X-Content-Type-Options",
+    "Content-Security-Policy",
+    "X-Request-ID",
+)
+EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+def once_each(response, what):
+    for name in ONCE_EACH:
+        values = response.header_values(name)
+        check(len(values) == 1, f"{what}: {name} {len(values)} times")
+
+
 def no_version(response, what):
     server = response.headers["Server"]
     check(server == "nginx", f"{what}: Server: {server}")
@@ -82,6 +98,18 @@ def errors(stack):
         ),
         ("a URI over 8 KB", https.get("/" + "a" * TOO_LONG), 414, "uri_too_long"),
         (
+            "a precondition that fails",
+            https.get(asset, headers={"If-Unmodified-Since": EPOCH}),
+            412,
+            "precondition_failed",
+        ),
+        (
+            "an HTTP version Nginx does not speak",
+            https.raw(f"GET / HTTP/3.0\r\nHost: {https.host}\r\n\r\n".encode()),
+            505,
+            "http_version_not_supported",
+        ),
+        (
             "a header over 8 KB",
             https.get("/api/health/", headers={"X-Big": "a" * TOO_LONG}),
             431,
@@ -103,6 +131,17 @@ def errors(stack):
     )
     for what, response, status, code in expected:
         json_error(response, status, code, what)
+        once_each(response, what)
+    redirect = http.get("/api/health/")
+    check(redirect.status == 301, f"plain HTTP answered {redirect.status}")
+    check(
+        redirect.json()["code"] == "moved_permanently",
+        f"the redirect's body: {redirect.body[:120]}",
+    )
+    # A range past the end is ignored: the whole file, not an HTML 416.
+    whole = https.get(asset, headers={"Range": "bytes=100000000-"})
+    check(whole.status == 200, f"a range past the end answered {whole.status}")
+    once_each(whole, "a range past the end")
 
     many = {f"X-Header-{number}": "1" for number in range(MANY_HEADERS)}
     for what, headers in (
@@ -114,7 +153,10 @@ def errors(stack):
             response.status == 200, f"{what}: {response.status} {response.body[:120]}"
         )
     no_version(https.get("/api/health/"), "health")
-    return f"{len(expected)} errors in JSON, Server: nginx everywhere"
+    return (
+        f"{len(expected)} errors in JSON, the redirect too, each security header "
+        "once, Server: nginx everywhere"
+    )
 
 
 def admin_sign_in(stack):

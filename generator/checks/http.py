@@ -13,8 +13,19 @@ from generator.socket_gunicorn import FORWARDED
 from generator.stacks.contract import HasAppSocket, HasGunicornMaster, needs
 
 RATE_LIMIT_PROBES = 20
-# A sign-in that is refused, for the limits on the token endpoint.
-WRONG = {"username": "nobody", "password": "wrong"}
+# The app's policy for its API answers, and Nginx's for its own (config/csp.py).
+STRICT_POLICY = (
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+# Seconds until a token request passes Nginx's limit again (10 a minute).
+TOKEN_LIMIT_WAIT = "6"
+
+
+def wrong_sign_in(number):
+    """A sign-in that is refused, for the per-client limits on the token
+    endpoint: a username of its own each time, as the app also slows one
+    username after a few wrong passwords (accounts/signin.py)."""
+    return {"username": f"nobody{number}", "password": "wrong"}
 
 
 def jwt_flow(stack):
@@ -113,6 +124,7 @@ def edges(stack):
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "same-origin"),
         ("X-Frame-Options", "DENY"),
+        ("Content-Security-Policy", STRICT_POLICY),
     ):
         check(
             response.header_values(name) == [value],
@@ -144,6 +156,8 @@ def static_files(stack):
         len(by_nginx.header_values("Strict-Transport-Security")) == 1,
         "static file lacks HSTS",
     )
+    manifest = stack.https.get("/static/staticfiles.json")
+    check(manifest.status == 404, f"the static manifest answered {manifest.status}")
     by_whitenoise = stack.direct.get(path, headers={**gzip, **FORWARDED})
     check(by_whitenoise.status == 200, f"WhiteNoise answered {by_whitenoise.status}")
     check(
@@ -164,14 +178,19 @@ def rate_limit(stack):
     It spends the address's token budget for a while, so it runs after every
     other check that signs in."""
     for attempt in range(1, RATE_LIMIT_PROBES + 1):
-        response = stack.https.post("/api/auth/token/", WRONG)
+        response = stack.https.post("/api/auth/token/", wrong_sign_in(attempt))
         if response.status == 429:
             check(
                 response.json()
                 == {"detail": "Too many requests.", "code": "throttled"},
                 f"429 came from Django, not Nginx: {response.body}",
             )
-            return f"Nginx answered 429 (JSON) at attempt {attempt}"
+            wait = response.header_values("Retry-After")
+            check(wait == [TOKEN_LIMIT_WAIT], f"Nginx's 429 said Retry-After: {wait}")
+            return (
+                f"Nginx answered 429 (JSON) at attempt {attempt}, "
+                f"Retry-After: {TOKEN_LIMIT_WAIT}"
+            )
         check(response.status == 401, f"wrong credentials answered {response.status}")
     raise StepFailed(f"no 429 after {RATE_LIMIT_PROBES} quick token requests")
 

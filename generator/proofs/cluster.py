@@ -12,7 +12,7 @@ import time
 
 from generator import checks
 from generator.checking import check, poll
-from generator.checks.http import WRONG
+from generator.checks.http import wrong_sign_in
 from generator.loops import LONG, NoteLoop, RequestLoop
 from generator.programs.release_probe import HEADER, SECOND
 from generator.proofs import prove_on
@@ -78,7 +78,10 @@ def prove_shared_throttle(stack):
     """Wrong sign-ins straight to app1 and app2 by turns, as one client the
     load balancer names: the app's own "login" limit holds across hosts."""
     limit = login_limit((stack.path / "config/settings/base.py").read_text())
-    asked = [("POST", "/api/auth/token/", WRONG)] * (2 * limit + 2)
+    asked = [
+        ("POST", "/api/auth/token/", wrong_sign_in(number))
+        for number in range(2 * limit + 2)
+    ]
     answers = straight_to_apps(stack, asked, THROTTLE_CLIENT)
     statuses = [status for status, _, _ in answers]
     refused = statuses.index(429) if 429 in statuses else None
