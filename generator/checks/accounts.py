@@ -7,7 +7,13 @@ import secrets
 
 from generator.checking import check
 from generator.runner import once
-from generator.stacks.contract import HasMailbox, needs
+from generator.stacks.contract import (
+    HasClientAddresses,
+    HasMailbox,
+    MakesNewClients,
+    needs,
+    provides,
+)
 from generator.stacks.users import (
     User,
     mailed_to,
@@ -69,7 +75,7 @@ def sign_up_and_new_address(stack):
     the password, the old one hears of it, and me/ changes only once the
     link mailed to the new one is followed. Runs once: sign-ups are
     throttled per client and hour."""
-    https, sent = stack.https, mailbox(stack)
+    https, sent = fresh_client(stack), mailbox(stack)
     if not stack.project.answers["allow_registration"]:
         newcomer = User.fresh()
         stack.create_superuser(newcomer)
@@ -92,6 +98,16 @@ def sign_up_and_new_address(stack):
         signed_up = "sign-up by link; a taken address answered alike, owner told"
     sign_in(https, newcomer)
     return signed_up + "; " + new_address(https, sent, newcomer)
+
+
+def fresh_client(stack):
+    """A client from an address that has spent none of the sign-in budgets
+    (Nginx's and the app's count per address)."""
+    if provides(stack, MakesNewClients):
+        stack.new_client_address()
+        return stack.https
+    check(provides(stack, HasClientAddresses), "the stack has one client address")
+    return stack.https_from(stack.stranger)
 
 
 def new_address(https, sent, user):

@@ -79,7 +79,7 @@ class ClusterStack(DeployedStack):
     @property
     def static_file(self):
         """A hashed static file the load balancer serves."""
-        manifest = self.deploy_path("shared/static/staticfiles.json")
+        manifest = self.deploy_path("shared/static-manifest/staticfiles.json")
         return json.loads(manifest.read_text())["paths"]["admin/css/base.css"]
 
     @property

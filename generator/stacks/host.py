@@ -157,7 +157,9 @@ class HostStack(DeployedStack):
 
     @property
     def static_file(self):
-        manifest = self.inside(f"{self.deploy_root}/shared/static/staticfiles.json")
+        manifest = self.inside(
+            f"{self.deploy_root}/shared/static-manifest/staticfiles.json"
+        )
         return json.loads(manifest.read_text())["paths"]["admin/css/base.css"]
 
     @property

@@ -186,7 +186,9 @@ class LocalStack(DeployRootFiles):
 
     def collect_static(self):
         self.manage_logged("collectstatic", "collectstatic", "--no-input")
-        manifest = json.loads((self.shared / "static" / "staticfiles.json").read_text())
+        manifest = json.loads(
+            (self.shared / "static-manifest" / "staticfiles.json").read_text()
+        )
         self.static_file = manifest["paths"]["admin/css/base.css"]
         return f"{len(manifest['paths'])} files, e.g. {self.static_file}"
 
