@@ -17,7 +17,7 @@ install: $(BIN)/prodstack
 
 # System tools, by what runs them (generator/tools.py names each tool's
 # Debian package). As root on Debian, what is missing is installed:
-#   demo-deps      Nginx, openssl, systemd's tools: verify and the demo
+#   demo-deps      Nginx, openssl, systemd's tools, Chromium: verify and the demo
 #   postgres-deps  PostgreSQL 15's server programs: verify of PostgreSQL variants
 #   bench-deps     wrk
 #   host-deps      systemd-nspawn, debootstrap, pebble, ssh, rsync: the host proofs

@@ -27,6 +27,8 @@ GROUPS = {
         "systemd-socket-activate": "systemd",
         "unshare": "util-linux",
         "runuser": "util-linux",
+        # the HTML pages rendered under their Content-Security-Policy
+        "chromium": "chromium",
     },
     # verify of a PostgreSQL variant: a throwaway cluster
     "postgres": {"initdb": "postgresql-15", "pg_ctl": "postgresql-15"},

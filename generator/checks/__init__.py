@@ -7,6 +7,7 @@ local stack all of them, on hosts those their handles allow.
 from generator.checks import (
     accounts,
     audits,
+    browser,
     edge,
     error_reports,
     faults,
@@ -36,6 +37,7 @@ HTTP = (
     Step("errors in JSON, no version", edge.errors),
     Step("admin sign-in: CSRF, limit", edge.admin_sign_in),
     Step("CORS preflight", edge.cors_preflight),
+    Step("pages in Chromium under CSP", browser.pages_under_policy),
     Step("password reset by email", accounts.password_reset),
     Step("sign-up and new address by mail", accounts.sign_up_and_new_address),
     Step("rate limit", http.rate_limit),
