@@ -78,13 +78,13 @@ def no_version(response, what):
     check(b"nginx/" not in response.body, f"{what}: the body names Nginx's version")
 
 
-def errors(stack):
-    """Every error Nginx answers itself, and what Gunicorn would otherwise
-    answer in HTML, comes back as JSON without a version."""
+def erring_requests(stack):
+    """(what, answer, status, code) of requests each answered with an error:
+    by Nginx itself, or by Gunicorn and the app in Nginx's stead."""
     https, http = stack.https, stack.http
     asset = f"/static/{stack.static_file}"
     no_host = b"GET /api/health/ HTTP/1.1\r\n\r\n"
-    expected = (
+    return (
         ("malformed request over HTTPS", https.raw(no_host), 400, "bad_request"),
         ("malformed request over HTTP", http.raw(no_host), 400, "bad_request"),
         ("a static folder", https.get("/static/admin/"), 403, "permission_denied"),
@@ -129,6 +129,14 @@ def errors(stack):
         # Within Nginx's limits, so Gunicorn must hand them to the app.
         ("a long URI", https.get("/api/" + "a" * LONG), 404, "not_found"),
     )
+
+
+def errors(stack):
+    """Every error Nginx answers itself, and what Gunicorn would otherwise
+    answer in HTML, comes back as JSON without a version."""
+    https, http = stack.https, stack.http
+    asset = f"/static/{stack.static_file}"
+    expected = erring_requests(stack)
     for what, response, status, code in expected:
         json_error(response, status, code, what)
         once_each(response, what)
