@@ -12,6 +12,7 @@ from generator.checks import (
     error_reports,
     faults,
     http,
+    http2,
     logs,
     metrics,
 )
@@ -35,6 +36,7 @@ HTTP = (
     Step("static files", http.static_files),
     Step("TLS versions", edge.tls_versions),
     Step("errors in JSON, no version", edge.errors),
+    Step("HTTP/2 resets logged as JSON", http2.reset_requests),
     Step("admin sign-in: CSRF, limit", edge.admin_sign_in),
     Step("CORS preflight", edge.cors_preflight),
     Step("pages in Chromium under CSP", browser.pages_under_policy),
