@@ -7,15 +7,10 @@ import secrets
 
 from generator.checking import check
 from generator.runner import once
-from generator.stacks.contract import (
-    HasClientAddresses,
-    HasMailbox,
-    MakesNewClients,
-    needs,
-    provides,
-)
+from generator.stacks.contract import HasMailbox, needs
 from generator.stacks.users import (
     User,
+    fresh_client,
     mailed_to,
     mailed_value,
     sign_in,
@@ -98,16 +93,6 @@ def sign_up_and_new_address(stack):
         signed_up = "sign-up by link; a taken address answered alike, owner told"
     sign_in(https, newcomer)
     return signed_up + "; " + new_address(https, sent, newcomer)
-
-
-def fresh_client(stack):
-    """A client from an address that has spent none of the sign-in budgets
-    (Nginx's and the app's count per address)."""
-    if provides(stack, MakesNewClients):
-        stack.new_client_address()
-        return stack.https
-    check(provides(stack, HasClientAddresses), "the stack has one client address")
-    return stack.https_from(stack.stranger)
 
 
 def new_address(https, sent, user):

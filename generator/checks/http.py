@@ -11,6 +11,7 @@ from generator.loops import RequestLoop
 from generator.runner import once
 from generator.socket_gunicorn import FORWARDED
 from generator.stacks.contract import HasAppSocket, HasGunicornMaster, needs
+from generator.stacks.users import fresh_client
 
 RATE_LIMIT_PROBES = 20
 # The app's policy for its API answers, and Nginx's for its own (config/csp.py).
@@ -175,10 +176,14 @@ def static_files(stack):
 def rate_limit(stack):
     """Quick wrong sign-ins meet Nginx's 429 (JSON) before the app's own.
 
-    It spends the address's token budget for a while, so it runs after every
-    other check that signs in."""
+    From an address with both budgets whole: Nginx lets fewer quick ones
+    through than the app allows a minute, so which answers first does not
+    depend on how many sign-ins the checks before made. It spends the
+    address's budget for a while, so it runs after every other check that
+    signs in."""
+    https = fresh_client(stack)
     for attempt in range(1, RATE_LIMIT_PROBES + 1):
-        response = stack.https.post("/api/auth/token/", wrong_sign_in(attempt))
+        response = https.post("/api/auth/token/", wrong_sign_in(attempt))
         if response.status == 429:
             check(
                 response.json()

@@ -8,7 +8,12 @@ import secrets
 from dataclasses import dataclass
 
 from generator.checking import check, poll
-from generator.stacks.contract import HasMailbox, provides
+from generator.stacks.contract import (
+    HasClientAddresses,
+    HasMailbox,
+    MakesNewClients,
+    provides,
+)
 
 
 @dataclass
@@ -109,3 +114,13 @@ def signed_in(stack, user):
     """Made if need be, and signed in through the stack's client."""
     sign_up(stack, user)
     return sign_in(stack.https, user)
+
+
+def fresh_client(stack):
+    """A client from an address that has spent none of the sign-in budgets
+    (Nginx's and the app's count per address)."""
+    if provides(stack, MakesNewClients):
+        stack.new_client_address()
+        return stack.https
+    check(provides(stack, HasClientAddresses), "the stack has one client address")
+    return stack.https_from(stack.stranger)
