@@ -13,9 +13,12 @@ import socket
 import subprocess
 import time
 
+import yaml
+
 from generator import checks
 from generator.checking import StepFailed, check, poll
 from generator.hosts.clients import served_certificate
+from generator.loopback import connect
 from generator.proofs import baseline
 from generator.proofs.backups import (
     prove_backup_and_restore,
@@ -33,6 +36,7 @@ from generator.proofs.deploys import (
 from generator.runner import Found, Step
 from generator.stacks.contract import (
     CanBackUp,
+    HasClientAddresses,
     HasGunicornMaster,
     HasHostShell,
     needs,
@@ -155,6 +159,51 @@ def prove_acme(stack):
     )
 
 
+# More than Nginx's worker_connections on a small host would take from one
+# address (the attack run held 505 and a second client was refused).
+HELD_CONNECTIONS = 600
+HOST_DEFAULTS = "deploy/ansible/roles/host/defaults/main.yml"
+
+
+@needs(HasHostShell, HasClientAddresses)
+def prove_held_connections(stack):
+    """One address opens many connections and never finishes a request on
+    them (a slow client): the host's firewall lets that address hold its
+    cap and no more (nftables' ct count per source), and another address
+    is still served while they are held."""
+    cap = yaml.safe_load((stack.path / HOST_DEFAULTS).read_text())[
+        "host_connections_per_address"
+    ]
+    held, refused = [], 0
+    try:
+        for _ in range(HELD_CONNECTIONS):
+            try:
+                sock = connect(stack.address, stack.https_port, 5, stack.stranger)
+            except ConnectionRefusedError:
+                refused += 1
+                continue
+            held.append(sock)
+            sock.sendall(b"\x16\x03\x01")  # a TLS record begun, never ended
+        started = time.perf_counter()
+        answer = stack.https.get("/api/health/")
+        seconds = time.perf_counter() - started
+    finally:
+        for sock in held:
+            sock.close()
+    check(len(held) == cap, f"{len(held)} connections held, the cap is {cap}")
+    check(refused == HELD_CONNECTIONS - cap, f"{refused} refused")
+    check(answer.status == 200, f"another address got {answer.status} meanwhile")
+    return Found(
+        f"{len(held)} of {HELD_CONNECTIONS} held from {stack.stranger}, {refused} "
+        f"reset by the firewall; another address: 200 in {seconds * 1000:.0f} ms",
+        {
+            "held_connections": len(held),
+            "held_connections_refused": refused,
+            "health_while_held_s": round(seconds, 3),
+        },
+    )
+
+
 AFTER_EACH = checks.AFTER_EACH_ACTION
 
 
@@ -173,6 +222,9 @@ def sequence(lynis=True):
         *((Step("Lynis on the deployed host", audit.after),) if audit else ()),
         Step("(f) certificate from ACME", prove_acme),
         Step("node exporter, this host only", prove_node_exporter),
+        Step(
+            f"one address holds {HELD_CONNECTIONS} connections", prove_held_connections
+        ),
         Step("(b) release, nothing else running", prove_quiet_release),
         Step("(b) release under load", prove_release, AFTER_EACH),
         Step("(c) rollback under load", prove_rollback, AFTER_EACH),

@@ -78,8 +78,12 @@ class ClusterStack(DeployedStack):
 
     @property
     def static_file(self):
-        """A hashed static file the load balancer serves."""
-        manifest = self.deploy_path("shared/static-manifest/staticfiles.json")
+        """A hashed static file the load balancer serves. Its name is in the
+        manifest collectstatic wrote on the app hosts: the manifest is kept
+        beside the static files, and only they go to the load balancer."""
+        manifest = self.app1.inside(
+            f"{self.deploy_root}/shared/static-manifest/staticfiles.json"
+        )
         return json.loads(manifest.read_text())["paths"]["admin/css/base.css"]
 
     @property
