@@ -11,6 +11,7 @@ import ssl
 import time
 
 from generator.checking import StepFailed, check, poll
+from generator.checks.logs import site_log_lines
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 SETTINGS, HEADERS, RST_STREAM, GOAWAY = 0x4, 0x1, 0x3, 0x7
@@ -85,8 +86,7 @@ def refused_streams(tls, streams):
 
 def logged(stack, marker):
     """The site's access-log lines for the request carrying marker."""
-    lines = stack.site_access_log.read_text(errors="replace").splitlines()
-    return [line for line in lines if marker in line]
+    return [line for line in site_log_lines(stack) if marker in line]
 
 
 def reset_requests(stack):
